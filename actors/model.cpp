@@ -1,0 +1,339 @@
+#include "actors/model.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+
+#include "config/error.hpp"
+
+namespace json = boost::json;
+
+namespace ns {
+
+namespace {
+
+constexpr std::array<std::pair<adapter_type, std::string_view>, 6> type_names{{
+  {adapter_type::webhook, "webhook"},
+  {adapter_type::smtp, "smtp"},
+  {adapter_type::telegram, "telegram"},
+  {adapter_type::sms, "sms"},
+  {adapter_type::mattermost, "mattermost"},
+  {adapter_type::external, "external"},
+}};
+
+std::string lower(std::string_view s) {
+  std::string out{s};
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool secret_name(std::string_view key) {
+  auto k = lower(key);
+  for (auto word : {"password", "passwd", "secret", "token", "key",
+                    "authorization", "auth", "credential"})
+    if (k.find(word) != std::string::npos)
+      return true;
+  return false;
+}
+
+json::value mask_value(const json::value& v) {
+  if (v.is_object())
+    return mask_secrets(v.get_object());
+  if (v.is_array()) {
+    json::array out;
+    for (auto& x : v.get_array())
+      out.push_back(mask_value(x));
+    return out;
+  }
+  return v;
+}
+
+caf::error config_error(std::string message, std::string_view field) {
+  return make_error(ec::invalid_field, std::move(message),
+                    R"({"field":"config.)" + std::string{field} + "\"}");
+}
+
+caf::error require_string(const json::object& cfg, std::string_view field) {
+  auto* v = cfg.if_contains(field);
+  if (v == nullptr || !v->is_string() || v->get_string().empty())
+    return config_error("config." + std::string{field}
+                          + " is required and must be a non-empty string",
+                        field);
+  return {};
+}
+
+caf::error require_http_url(const json::object& cfg, std::string_view field) {
+  if (auto err = require_string(cfg, field))
+    return err;
+  auto text = cfg.at(field).get_string();
+  auto url = boost::urls::parse_absolute_uri(
+    std::string_view{text.data(), text.size()});
+  if (!url || (url->scheme() != "http" && url->scheme() != "https")
+      || url->host().empty())
+    return config_error("config." + std::string{field}
+                          + " must be an absolute http:// or https:// URL",
+                        field);
+  return {};
+}
+
+// JSON field access for decoding stored records; a missing or mistyped field
+// means the record is corrupt.
+struct reader {
+  const json::object& obj;
+  bool ok = true;
+
+  std::string str(std::string_view k) {
+    auto* v = obj.if_contains(k);
+    if (v == nullptr || !v->is_string()) {
+      ok = false;
+      return {};
+    }
+    return std::string{v->get_string()};
+  }
+  std::string opt_str(std::string_view k) {
+    auto* v = obj.if_contains(k);
+    return v != nullptr && v->is_string() ? std::string{v->get_string()}
+                                          : std::string{};
+  }
+  uint64_t u64(std::string_view k) {
+    auto* v = obj.if_contains(k);
+    if (v == nullptr) {
+      ok = false;
+      return 0;
+    }
+    if (v->is_uint64())
+      return v->get_uint64();
+    if (v->is_int64() && v->get_int64() >= 0)
+      return static_cast<uint64_t>(v->get_int64());
+    ok = false;
+    return 0;
+  }
+  bool boolean(std::string_view k) {
+    auto* v = obj.if_contains(k);
+    if (v == nullptr || !v->is_bool()) {
+      ok = false;
+      return false;
+    }
+    return v->get_bool();
+  }
+};
+
+caf::expected<json::object> parse_object(std::string_view bytes,
+                                         const char* what) {
+  boost::system::error_code err;
+  auto v = json::parse(bytes, err);
+  if (err || !v.is_object())
+    return make_error(ec::store_failure,
+                      std::string{"corrupt "} + what + " record in store");
+  return std::move(v.get_object());
+}
+
+} // namespace
+
+bool adapter_selection::allows(std::string_view adapter) const {
+  return all || std::find(names.begin(), names.end(), adapter) != names.end();
+}
+
+std::string_view to_string(adapter_type x) {
+  for (auto& [t, n] : type_names)
+    if (t == x)
+      return n;
+  return "webhook";
+}
+
+bool parse_adapter_type(std::string_view text, adapter_type& out) {
+  for (auto& [t, n] : type_names)
+    if (n == text) {
+      out = t;
+      return true;
+    }
+  return false;
+}
+
+std::string adapter_type_list() {
+  std::string out;
+  for (auto& [t, n] : type_names) {
+    if (!out.empty())
+      out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+caf::error validate_adapter_config(adapter_type type,
+                                   const json::object& config) {
+  switch (type) {
+    case adapter_type::webhook:
+    case adapter_type::mattermost:
+    case adapter_type::sms:
+      return require_http_url(config, "url");
+    case adapter_type::smtp:
+      if (auto err = require_string(config, "host"))
+        return err;
+      return require_string(config, "from");
+    case adapter_type::telegram:
+      return require_string(config, "bot_token");
+    case adapter_type::external:
+      return {};
+  }
+  return {};
+}
+
+retry_policy merge(retry_policy base, const retry_patch& patch) {
+  if (patch.max_attempts)
+    base.max_attempts = *patch.max_attempts;
+  if (patch.initial_backoff_ms)
+    base.initial_backoff_ms = *patch.initial_backoff_ms;
+  if (patch.max_backoff_ms)
+    base.max_backoff_ms = *patch.max_backoff_ms;
+  return base;
+}
+
+caf::error validate_retry(const retry_policy& x) {
+  if (x.initial_backoff_ms > x.max_backoff_ms)
+    return make_error(ec::invalid_field,
+                      "retry.initial_backoff_ms ("
+                        + std::to_string(x.initial_backoff_ms)
+                        + ") must not exceed retry.max_backoff_ms ("
+                        + std::to_string(x.max_backoff_ms) + ")",
+                      R"({"field":"retry"})");
+  return {};
+}
+
+bool valid_adapter_name(std::string_view name) {
+  if (name.empty() || name.size() > 64)
+    return false;
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (!alnum(name.front()))
+    return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) {
+    return alnum(c) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+json::object mask_secrets(const json::object& config) {
+  json::object out;
+  for (auto& [k, v] : config) {
+    if (secret_name(k) && !v.is_object() && !v.is_array() && !v.is_null())
+      out[k] = "***";
+    else
+      out[k] = mask_value(v);
+  }
+  return out;
+}
+
+// -- storage encoding ------------------------------------------------------------
+
+std::string encode(const client_record& x) {
+  json::object o;
+  o["id"] = x.id;
+  o["name"] = x.name;
+  if (x.adapters.all) {
+    o["adapters"] = "*";
+  } else {
+    json::array names;
+    for (auto& n : x.adapters.names)
+      names.push_back(json::string{n});
+    o["adapters"] = std::move(names);
+  }
+  if (x.limit)
+    o["rate_limit"] = json::object{{"rps", x.limit->rps},
+                                   {"burst", x.limit->burst}};
+  o["blocked"] = x.blocked;
+  o["created_ms"] = x.created_ms;
+  o["updated_ms"] = x.updated_ms;
+  o["key_hash"] = x.key_hash;
+  o["signing_secret"] = x.signing_secret;
+  return json::serialize(o);
+}
+
+caf::expected<client_record> decode_client(std::string_view bytes) {
+  auto obj = parse_object(bytes, "client");
+  if (!obj)
+    return obj.error();
+  reader r{*obj};
+  client_record x;
+  x.id = r.str("id");
+  x.name = r.str("name");
+  if (auto* a = obj->if_contains("adapters")) {
+    if (a->is_string())
+      x.adapters.all = true;
+    else if (a->is_array())
+      for (auto& n : a->get_array())
+        if (n.is_string())
+          x.adapters.names.emplace_back(n.get_string());
+  }
+  if (auto* rl = obj->if_contains("rate_limit"); rl && rl->is_object()) {
+    reader lr{rl->get_object()};
+    x.limit = rate_limit{lr.u64("rps"), lr.u64("burst")};
+    r.ok = r.ok && lr.ok;
+  }
+  x.blocked = r.boolean("blocked");
+  x.created_ms = r.u64("created_ms");
+  x.updated_ms = r.u64("updated_ms");
+  x.key_hash = r.str("key_hash");
+  x.signing_secret = r.str("signing_secret");
+  if (!r.ok)
+    return make_error(ec::store_failure, "corrupt client record in store");
+  return x;
+}
+
+std::string encode(const adapter_record& x) {
+  json::object o;
+  o["name"] = x.name;
+  o["type"] = to_string(x.type);
+  o["config"] = x.config;
+  o["params_schema"] = x.params_schema;
+  o["retry"] = json::object{{"max_attempts", x.retry.max_attempts},
+                            {"initial_backoff_ms", x.retry.initial_backoff_ms},
+                            {"max_backoff_ms", x.retry.max_backoff_ms}};
+  o["default_ttl_s"] = x.default_ttl_s;
+  o["concurrency"] = x.concurrency;
+  o["blocked"] = x.blocked;
+  o["created_ms"] = x.created_ms;
+  o["updated_ms"] = x.updated_ms;
+  o["version"] = x.version;
+  o["key_hash"] = x.key_hash;
+  return json::serialize(o);
+}
+
+caf::expected<adapter_record> decode_adapter(std::string_view bytes) {
+  auto obj = parse_object(bytes, "adapter");
+  if (!obj)
+    return obj.error();
+  reader r{*obj};
+  adapter_record x;
+  x.name = r.str("name");
+  if (!parse_adapter_type(r.str("type"), x.type))
+    r.ok = false;
+  if (auto* c = obj->if_contains("config"); c && c->is_object())
+    x.config = c->get_object();
+  if (auto* s = obj->if_contains("params_schema"))
+    x.params_schema = *s;
+  if (auto* rp = obj->if_contains("retry"); rp && rp->is_object()) {
+    reader rr{rp->get_object()};
+    x.retry.max_attempts = static_cast<uint32_t>(rr.u64("max_attempts"));
+    x.retry.initial_backoff_ms = rr.u64("initial_backoff_ms");
+    x.retry.max_backoff_ms = rr.u64("max_backoff_ms");
+    r.ok = r.ok && rr.ok;
+  }
+  x.default_ttl_s = r.u64("default_ttl_s");
+  x.concurrency = static_cast<uint32_t>(r.u64("concurrency"));
+  x.blocked = r.boolean("blocked");
+  x.created_ms = r.u64("created_ms");
+  x.updated_ms = r.u64("updated_ms");
+  x.version = r.u64("version");
+  x.key_hash = r.opt_str("key_hash");
+  if (!r.ok)
+    return make_error(ec::store_failure, "corrupt adapter record in store");
+  return x;
+}
+
+} // namespace ns

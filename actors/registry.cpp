@@ -1,0 +1,136 @@
+#include "actors/registry.hpp"
+
+#include "actors/credentials.hpp"
+#include "config/error.hpp"
+
+namespace ns {
+
+const client_record* registry_snapshot::client(std::string_view id) const {
+  auto i = clients.find(std::string{id});
+  return i != clients.end() ? i->second.get() : nullptr;
+}
+
+const client_record*
+registry_snapshot::client_by_name(std::string_view name) const {
+  for (auto& [id, c] : clients)
+    if (c->name == name)
+      return c.get();
+  return nullptr;
+}
+
+const adapter_entry* registry_snapshot::adapter(std::string_view name) const {
+  auto i = adapters.find(std::string{name});
+  return i != adapters.end() ? i->second.get() : nullptr;
+}
+
+const client_record*
+registry_snapshot::client_by_key(std::string_view api_key) const {
+  auto hash = credentials::hash_key(api_key);
+  auto i = client_id_by_key_hash.find(hash);
+  if (i == client_id_by_key_hash.end())
+    return nullptr;
+  auto* c = client(i->second);
+  if (c == nullptr || !credentials::equal_constant_time(c->key_hash, hash))
+    return nullptr;
+  return c;
+}
+
+const adapter_entry*
+registry_snapshot::adapter_by_key(std::string_view key) const {
+  auto hash = credentials::hash_key(key);
+  auto i = adapter_by_key_hash.find(hash);
+  if (i == adapter_by_key_hash.end())
+    return nullptr;
+  auto* a = adapter(i->second);
+  if (a == nullptr || !credentials::equal_constant_time(a->rec.key_hash, hash))
+    return nullptr;
+  return a;
+}
+
+void registry_snapshot::put(std::shared_ptr<const client_record> c) {
+  erase_client(c->id);
+  client_id_by_key_hash[c->key_hash] = c->id;
+  clients[c->id] = std::move(c);
+}
+
+void registry_snapshot::erase_client(std::string_view id) {
+  auto i = clients.find(std::string{id});
+  if (i == clients.end())
+    return;
+  client_id_by_key_hash.erase(i->second->key_hash);
+  clients.erase(i);
+}
+
+void registry_snapshot::put(std::shared_ptr<const adapter_entry> a) {
+  erase_adapter(a->rec.name);
+  if (!a->rec.key_hash.empty())
+    adapter_by_key_hash[a->rec.key_hash] = a->rec.name;
+  adapters[a->rec.name] = std::move(a);
+}
+
+void registry_snapshot::erase_adapter(std::string_view name) {
+  auto i = adapters.find(std::string{name});
+  if (i == adapters.end())
+    return;
+  if (!i->second->rec.key_hash.empty())
+    adapter_by_key_hash.erase(i->second->rec.key_hash);
+  adapters.erase(i);
+}
+
+registry_view::registry_view()
+  : current_(std::make_shared<const registry_snapshot>()) {
+}
+
+std::shared_ptr<const registry_snapshot> registry_view::get() const {
+  return current_.load(std::memory_order_acquire);
+}
+
+void registry_view::publish(std::shared_ptr<const registry_snapshot> next) {
+  current_.store(std::move(next), std::memory_order_release);
+}
+
+caf::expected<registry_snapshot> load_registry(const store::db& db) {
+  registry_snapshot snap;
+  caf::error failure;
+  auto err = db.scan(store::cf::clients, "",
+                     [&](std::string_view, std::string_view value) {
+                       auto rec = decode_client(value);
+                       if (!rec) {
+                         failure = rec.error();
+                         return false;
+                       }
+                       snap.put(std::make_shared<const client_record>(
+                         std::move(*rec)));
+                       return true;
+                     });
+  if (err)
+    return err;
+  if (failure)
+    return failure;
+  err = db.scan(store::cf::adapters, "",
+                [&](std::string_view, std::string_view value) {
+                  auto rec = decode_adapter(value);
+                  if (!rec) {
+                    failure = rec.error();
+                    return false;
+                  }
+                  auto schema = params_schema::compile(rec->params_schema);
+                  if (!schema) {
+                    failure = make_error(ec::store_failure,
+                                         "stored schema of adapter " + rec->name
+                                           + " no longer compiles: "
+                                           + message_of(schema.error()));
+                    return false;
+                  }
+                  snap.put(std::make_shared<const adapter_entry>(
+                    adapter_entry{std::move(*rec), std::move(*schema)}));
+                  return true;
+                });
+  if (err)
+    return err;
+  if (failure)
+    return failure;
+  return snap;
+}
+
+} // namespace ns

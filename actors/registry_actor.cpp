@@ -1,0 +1,346 @@
+#include "actors/registry_actor.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <caf/send.hpp>
+
+#include "actors/clock.hpp"
+#include "actors/credentials.hpp"
+#include "config/error.hpp"
+#include "config/log.hpp"
+#include "store/keys.hpp"
+
+namespace ns {
+
+namespace {
+
+using self_ptr = registry_actor::stateful_pointer<registry_state>;
+
+caf::error field_error(ec code, std::string message, std::string_view field) {
+  boost::json::object details{{"field", field}};
+  return make_error(code, std::move(message), boost::json::serialize(details));
+}
+
+caf::error not_found(std::string_view what, std::string_view id) {
+  return make_error(ec::not_found,
+                    std::string{what} + " '" + std::string{id}
+                      + "' does not exist");
+}
+
+/// Runs `fn` now when no write is in flight, else after the ones before it.
+void run_serialized(self_ptr self, std::function<void()> fn) {
+  auto& st = self->state;
+  if (st.in_flight == 0 && st.waiting.empty())
+    fn();
+  else
+    st.waiting.push_back(std::move(fn));
+}
+
+void run_waiting(self_ptr self) {
+  auto& st = self->state;
+  while (st.in_flight == 0 && !st.waiting.empty()) {
+    auto fn = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    fn();
+  }
+}
+
+/// Makes `batch` durable, then calls `then` with the outcome.
+void write(self_ptr self, store::write_batch batch,
+           std::function<void(const caf::error&)> then) {
+  auto& st = self->state;
+  auto op = st.next_op++;
+  auto hdl = caf::actor_cast<registry_actor>(self);
+  auto accepted = st.commit->submit(
+    std::move(batch), [hdl, op](const caf::error& err) {
+      caf::anon_send(hdl, registry_write_done{op, err});
+    });
+  if (!accepted) {
+    then(make_error(ec::overloaded,
+                    "the store is not keeping up; try again shortly"));
+    return;
+  }
+  st.in_flight = op;
+  st.on_durable = std::move(then);
+}
+
+void publish(self_ptr self) {
+  auto& st = self->state;
+  st.view->publish(std::make_shared<const registry_snapshot>(st.current));
+}
+
+caf::error check_adapters_exist(const registry_snapshot& snap,
+                                const adapter_selection& sel) {
+  if (sel.all)
+    return {};
+  boost::json::array unknown;
+  for (auto& name : sel.names)
+    if (snap.adapter(name) == nullptr)
+      unknown.emplace_back(name);
+  if (unknown.empty())
+    return {};
+  std::string list;
+  for (auto& n : unknown)
+    list += (list.empty() ? "" : ", ") + std::string{n.as_string()};
+  boost::json::object details{{"field", "adapters"}, {"unknown", unknown}};
+  return make_error(ec::invalid_field, "unknown adapters: " + list,
+                    boost::json::serialize(details));
+}
+
+void save_client(self_ptr self, client_record rec, std::string api_key,
+                 std::string secret, reply_fn<client_result> reply) {
+  store::write_batch batch;
+  batch.put(store::cf::clients, store::keys::client(rec.id), encode(rec));
+  write(self, std::move(batch),
+        [self, rec, api_key, secret, reply](const caf::error& err) {
+          if (err) {
+            reply(err);
+            return;
+          }
+          self->state.current.put(std::make_shared<const client_record>(rec));
+          publish(self);
+          reply(client_result{rec, api_key, secret});
+        });
+}
+
+void save_adapter(self_ptr self, adapter_record rec,
+                  std::shared_ptr<const params_schema> schema,
+                  std::string api_key, reply_fn<adapter_result> reply) {
+  store::write_batch batch;
+  batch.put(store::cf::adapters, store::keys::adapter(rec.name), encode(rec));
+  write(self, std::move(batch),
+        [self, rec, schema, api_key, reply](const caf::error& err) {
+          if (err) {
+            reply(err);
+            return;
+          }
+          self->state.current.put(
+            std::make_shared<const adapter_entry>(adapter_entry{rec, schema}));
+          publish(self);
+          reply(adapter_result{rec, api_key});
+        });
+}
+
+// -- one function per admin request; each runs serialized ------------------
+
+void create_client(self_ptr self, const create_client_request& req) {
+  auto& cur = self->state.current;
+  auto& spec = req.spec;
+  if (cur.client_by_name(spec.name) != nullptr)
+    return req.reply(field_error(ec::conflict,
+                                 "a client named '" + spec.name
+                                   + "' already exists",
+                                 "name"));
+  if (auto err = check_adapters_exist(cur, spec.adapters))
+    return req.reply(err);
+  client_record rec;
+  rec.id = credentials::new_id("cl_");
+  rec.name = spec.name;
+  rec.adapters = spec.adapters;
+  rec.limit = spec.limit;
+  rec.blocked = spec.blocked;
+  rec.created_ms = rec.updated_ms = clock::now_ms();
+  auto key = credentials::new_client_key();
+  rec.key_hash = credentials::hash_key(key);
+  rec.signing_secret = credentials::new_signing_secret();
+  auto secret = rec.signing_secret;
+  save_client(self, std::move(rec), std::move(key), std::move(secret),
+              req.reply);
+}
+
+void patch_client(self_ptr self, const patch_client_request& req) {
+  auto& cur = self->state.current;
+  auto* old = cur.client(req.id);
+  if (old == nullptr)
+    return req.reply(not_found("client", req.id));
+  auto rec = *old;
+  if (req.patch.adapters) {
+    if (auto err = check_adapters_exist(cur, *req.patch.adapters))
+      return req.reply(err);
+    rec.adapters = *req.patch.adapters;
+  }
+  if (req.patch.blocked)
+    rec.blocked = *req.patch.blocked;
+  if (req.patch.limit)
+    rec.limit = *req.patch.limit;
+  rec.updated_ms = clock::now_ms();
+  save_client(self, std::move(rec), {}, {}, req.reply);
+}
+
+void delete_client(self_ptr self, const delete_client_request& req) {
+  if (self->state.current.client(req.id) == nullptr)
+    return req.reply(not_found("client", req.id));
+  store::write_batch batch;
+  batch.erase(store::cf::clients, store::keys::client(req.id));
+  write(self, std::move(batch), [self, req](const caf::error& err) {
+    if (err)
+      return req.reply(err);
+    self->state.current.erase_client(req.id);
+    publish(self);
+    req.reply(caf::unit);
+  });
+}
+
+void rotate_client_keys(self_ptr self, const rotate_client_keys_request& req) {
+  auto* old = self->state.current.client(req.id);
+  if (old == nullptr)
+    return req.reply(not_found("client", req.id));
+  auto rec = *old;
+  auto key = credentials::new_client_key();
+  rec.key_hash = credentials::hash_key(key);
+  rec.signing_secret = credentials::new_signing_secret();
+  rec.updated_ms = clock::now_ms();
+  auto secret = rec.signing_secret;
+  save_client(self, std::move(rec), std::move(key), std::move(secret),
+              req.reply);
+}
+
+void create_adapter(self_ptr self, const create_adapter_request& req) {
+  auto& spec = req.spec;
+  if (self->state.current.adapter(spec.name) != nullptr)
+    return req.reply(field_error(ec::conflict,
+                                 "an adapter named '" + spec.name
+                                   + "' already exists",
+                                 "name"));
+  if (auto err = validate_adapter_config(spec.type, spec.config))
+    return req.reply(err);
+  if (auto err = validate_retry(spec.retry))
+    return req.reply(err);
+  auto schema = params_schema::compile(spec.params_schema);
+  if (!schema)
+    return req.reply(schema.error());
+  adapter_record rec;
+  rec.name = spec.name;
+  rec.type = spec.type;
+  rec.config = spec.config;
+  rec.params_schema = spec.params_schema;
+  rec.retry = spec.retry;
+  rec.default_ttl_s = spec.default_ttl_s;
+  rec.concurrency = spec.concurrency;
+  rec.blocked = spec.blocked;
+  rec.created_ms = rec.updated_ms = clock::now_ms();
+  std::string key;
+  if (rec.type == adapter_type::external) {
+    key = credentials::new_adapter_key();
+    rec.key_hash = credentials::hash_key(key);
+  }
+  save_adapter(self, std::move(rec), std::move(*schema), std::move(key),
+               req.reply);
+}
+
+void patch_adapter(self_ptr self, const patch_adapter_request& req) {
+  auto* old = self->state.current.adapter(req.name);
+  if (old == nullptr)
+    return req.reply(not_found("adapter", req.name));
+  auto rec = old->rec;
+  auto schema = old->schema;
+  auto& p = req.patch;
+  if (p.config) {
+    if (auto err = validate_adapter_config(rec.type, *p.config))
+      return req.reply(err);
+    rec.config = *p.config;
+  }
+  if (p.params_schema) {
+    auto compiled = params_schema::compile(*p.params_schema);
+    if (!compiled)
+      return req.reply(compiled.error());
+    rec.params_schema = *p.params_schema;
+    schema = std::move(*compiled);
+  }
+  if (p.blocked)
+    rec.blocked = *p.blocked;
+  if (p.retry) {
+    auto merged = merge(rec.retry, *p.retry);
+    if (auto err = validate_retry(merged))
+      return req.reply(err);
+    rec.retry = merged;
+  }
+  if (p.default_ttl_s)
+    rec.default_ttl_s = *p.default_ttl_s;
+  if (p.concurrency)
+    rec.concurrency = *p.concurrency;
+  rec.version += 1;
+  rec.updated_ms = clock::now_ms();
+  save_adapter(self, std::move(rec), std::move(schema), {}, req.reply);
+}
+
+void delete_adapter(self_ptr self, const delete_adapter_request& req) {
+  if (self->state.current.adapter(req.name) == nullptr)
+    return req.reply(not_found("adapter", req.name));
+  store::write_batch batch;
+  batch.erase(store::cf::adapters, store::keys::adapter(req.name));
+  write(self, std::move(batch), [self, req](const caf::error& err) {
+    if (err)
+      return req.reply(err);
+    self->state.current.erase_adapter(req.name);
+    publish(self);
+    req.reply(caf::unit);
+  });
+}
+
+void rotate_adapter_key(self_ptr self, const rotate_adapter_key_request& req) {
+  auto* old = self->state.current.adapter(req.name);
+  if (old == nullptr)
+    return req.reply(not_found("adapter", req.name));
+  if (old->rec.type != adapter_type::external)
+    return req.reply(make_error(ec::conflict,
+                                "adapter '" + req.name + "' is of type "
+                                  + std::string{to_string(old->rec.type)}
+                                  + "; only external adapters have keys"));
+  auto rec = old->rec;
+  auto key = credentials::new_adapter_key();
+  rec.key_hash = credentials::hash_key(key);
+  rec.updated_ms = clock::now_ms();
+  save_adapter(self, std::move(rec), old->schema, std::move(key), req.reply);
+}
+
+} // namespace
+
+registry_actor::behavior_type
+registry(registry_actor::stateful_pointer<registry_state> self,
+         std::shared_ptr<registry_view> view, store::group_commit* commit) {
+  self->state.view = std::move(view);
+  self->state.commit = commit;
+  self->state.current = *self->state.view->get();
+  return {
+    [self](create_client_request& req) {
+      run_serialized(self, [self, req] { create_client(self, req); });
+    },
+    [self](patch_client_request& req) {
+      run_serialized(self, [self, req] { patch_client(self, req); });
+    },
+    [self](delete_client_request& req) {
+      run_serialized(self, [self, req] { delete_client(self, req); });
+    },
+    [self](rotate_client_keys_request& req) {
+      run_serialized(self, [self, req] { rotate_client_keys(self, req); });
+    },
+    [self](create_adapter_request& req) {
+      run_serialized(self, [self, req] { create_adapter(self, req); });
+    },
+    [self](patch_adapter_request& req) {
+      run_serialized(self, [self, req] { patch_adapter(self, req); });
+    },
+    [self](delete_adapter_request& req) {
+      run_serialized(self, [self, req] { delete_adapter(self, req); });
+    },
+    [self](rotate_adapter_key_request& req) {
+      run_serialized(self, [self, req] { rotate_adapter_key(self, req); });
+    },
+    [self](registry_write_done& done) {
+      auto& st = self->state;
+      if (done.op != st.in_flight) {
+        log::error() << "registry: unexpected store answer for op " << done.op;
+        return;
+      }
+      auto then = std::move(st.on_durable);
+      st.on_durable = nullptr;
+      st.in_flight = 0;
+      if (done.err)
+        log::error() << "registry: write failed: " << message_of(done.err);
+      then(done.err);
+      run_waiting(self);
+    },
+  };
+}
+
+} // namespace ns

@@ -1,0 +1,89 @@
+#include "actors/schema.hpp"
+
+#include <exception>
+
+#include <boost/json/serialize.hpp>
+#include <valijson/adapters/boost_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+
+#include "config/error.hpp"
+
+namespace ns {
+
+struct params_schema::impl {
+  boost::json::value source;
+  valijson::Schema schema;
+};
+
+params_schema::params_schema(std::unique_ptr<impl> ptr)
+  : impl_(std::move(ptr)) {
+}
+
+params_schema::~params_schema() = default;
+
+namespace {
+
+caf::error invalid(std::string why) {
+  return make_error(ec::invalid_field,
+                    "params_schema is not a valid JSON Schema: " + why,
+                    R"({"field":"params_schema"})");
+}
+
+// valijson names steps "[name]" and "[3]"; a JSON pointer reads better.
+std::string to_pointer(const std::vector<std::string>& context) {
+  std::string out;
+  for (auto& step : context) {
+    if (step == "<root>")
+      continue;
+    std::string name = step;
+    if (name.size() >= 2 && name.front() == '[' && name.back() == ']')
+      name = name.substr(1, name.size() - 2);
+    out += '/';
+    for (char c : name) {
+      if (c == '~')
+        out += "~0";
+      else if (c == '/')
+        out += "~1";
+      else
+        out += c;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+caf::expected<std::shared_ptr<const params_schema>>
+params_schema::compile(const boost::json::value& schema) {
+  if (!schema.is_object() && !schema.is_bool())
+    return invalid("it must be a JSON object (or true/false)");
+  auto st = std::make_unique<impl>();
+  st->source = schema;
+  try {
+    valijson::SchemaParser parser{valijson::SchemaParser::kDraft7};
+    valijson::adapters::BoostJsonAdapter adapter{st->source};
+    parser.populateSchema(adapter, st->schema);
+  } catch (const std::exception& e) {
+    return invalid(e.what());
+  }
+  return std::shared_ptr<const params_schema>{new params_schema(std::move(st))};
+}
+
+std::vector<params_schema::violation>
+params_schema::check(const boost::json::value& doc) const {
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::BoostJsonAdapter adapter{doc};
+  std::vector<violation> out;
+  if (validator.validate(impl_->schema, adapter, &results))
+    return out;
+  valijson::ValidationResults::Error err;
+  while (results.popError(err))
+    out.push_back(violation{to_pointer(err.context), err.description});
+  return out;
+}
+
+} // namespace ns

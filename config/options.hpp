@@ -1,0 +1,99 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "config/log.hpp"
+
+namespace ns::config {
+
+/// A byte count; written with a unit in files and flags (`1MiB`, `64KiB`).
+struct bytes {
+  uint64_t value = 0;
+};
+
+using millis = std::chrono::milliseconds;
+
+struct http_options {
+  std::string listen = "127.0.0.1:8080";
+  unsigned threads = 2;
+  bytes max_body_bytes{1u << 20};
+  bytes max_header_bytes{16u << 10};
+  millis read_timeout{30'000};
+  millis write_timeout{30'000};
+  millis shutdown_grace{10'000};
+  uint64_t max_connections = 10'000;
+  // Filled by validate() from `listen`.
+  std::string host;
+  uint16_t port = 0;
+};
+
+struct store_options {
+  std::string path = "data";
+  bytes write_buffer_bytes{32u << 20};
+  uint64_t max_batch_writes = 4096;
+  uint64_t max_pending_writes = 100'000;
+};
+
+struct admin_options {
+  std::string token;
+};
+
+struct log_options {
+  log::level level = log::level::info;
+};
+
+struct actors_options {
+  unsigned threads = 2;
+};
+
+/// Every setting of nsd, grouped by section. Keys are `section.key`.
+struct options {
+  http_options http;
+  store_options store;
+  admin_options admin;
+  log_options log;
+  actors_options actors;
+  /// The file the settings were read from (empty: defaults only).
+  std::string config_file;
+};
+
+/// What the command line asked for besides settings.
+enum class action { run, help, version };
+
+struct load_result {
+  options opts;
+  action act = action::run;
+};
+
+/// Loads settings with the precedence defaults -> config file -> environment
+/// (`NS_SECTION_KEY`) -> command line (`--section.key=value`), then validates.
+/// The file comes from `--config=FILE` or `NS_CONFIG`. An unknown key or a bad
+/// value is an ec::invalid_config error whose message names the key.
+caf::expected<load_result> load(const std::vector<std::string>& args,
+                                const std::vector<std::string>& environ_vars);
+
+/// Same as load(), reading the process environment.
+caf::expected<load_result> load_from_process(int argc, char** argv);
+
+/// Checks values that depend on each other and fills derived fields.
+caf::error validate(options& opts);
+
+/// `nsd --help`: usage and every key with its default and help text.
+std::string help_text();
+
+/// Parses `1MiB`, `512KiB`, `64k`, `1000` (plain bytes).
+bool parse_bytes(std::string_view text, uint64_t& out);
+
+/// Parses `250ms`, `30s`, `5m`, `1h`, or a plain number of milliseconds.
+bool parse_duration(std::string_view text, millis& out);
+
+/// Splits `host:port` (IPv6 as `[::1]:8080`).
+bool split_host_port(std::string_view text, std::string& host, uint16_t& port);
+
+} // namespace ns::config

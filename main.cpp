@@ -1,0 +1,150 @@
+// nsd: the composition root. config -> store -> actor system -> HTTP.
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include "actors/credentials.hpp"
+#include "actors/registry.hpp"
+#include "actors/registry_actor.hpp"
+#include "config/error.hpp"
+#include "config/log.hpp"
+#include "config/options.hpp"
+#include "net/api.hpp"
+#include "net/http_server.hpp"
+#include "store/db.hpp"
+#include "store/group_commit.hpp"
+
+namespace {
+
+int fail(const caf::error& err, int code) {
+  std::fprintf(stderr, "nsd: %s\n", ns::message_of(err).c_str());
+  return code;
+}
+
+/// The admin token: configured, or kept in the data dir, or made on first
+/// start (and written there before it is used, so it survives a crash).
+caf::expected<std::string> admin_token(const ns::config::options& opts) {
+  if (!opts.admin.token.empty())
+    return opts.admin.token;
+  auto path = std::filesystem::path{opts.store.path} / "admin.token";
+  if (std::ifstream in{path}; in) {
+    std::string token;
+    std::getline(in, token);
+    if (!token.empty()) {
+      ns::log::info() << "admin token: read from " << path.string();
+      return token;
+    }
+  }
+  auto token = ns::credentials::new_admin_token();
+  auto tmp = path.string() + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0)
+    return ns::make_error(ns::ec::store_failure,
+                          "cannot write " + tmp + ": " + std::strerror(errno));
+  auto line = token + "\n";
+  bool ok = ::write(fd, line.data(), line.size())
+              == static_cast<ssize_t>(line.size())
+            && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0)
+    return ns::make_error(ns::ec::store_failure,
+                          "cannot write " + path.string());
+  ns::log::info() << "admin token generated: " << token;
+  ns::log::info() << "admin token stored in " << path.string()
+                  << " (read it with: cat " << path.string() << ")";
+  return token;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto loaded = ns::config::load_from_process(argc, argv);
+  if (!loaded)
+    return fail(loaded.error(), 2);
+  if (loaded->act == ns::config::action::help) {
+    std::fputs(ns::config::help_text().c_str(), stdout);
+    return 0;
+  }
+  if (loaded->act == ns::config::action::version) {
+    std::puts("nsd 0.1.0");
+    return 0;
+  }
+  auto& opts = loaded->opts;
+  ns::log::set_level(opts.log.level);
+
+  // Signals are taken by sigwait() below; every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto db = ns::store::db::open(opts.store);
+  if (!db)
+    return fail(db.error(), 1);
+  auto token = admin_token(opts);
+  if (!token)
+    return fail(token.error(), 1);
+  auto snapshot = ns::load_registry(**db);
+  if (!snapshot)
+    return fail(snapshot.error(), 1);
+  ns::log::info() << "store: " << opts.store.path << " ("
+                  << snapshot->clients.size() << " clients, "
+                  << snapshot->adapters.size() << " adapters)";
+  auto view = std::make_shared<ns::registry_view>();
+  view->publish(
+    std::make_shared<const ns::registry_snapshot>(std::move(*snapshot)));
+  auto ready = std::make_shared<std::atomic<bool>>(false);
+
+  ns::store::group_commit commit{**db, opts.store.max_batch_writes,
+                                 opts.store.max_pending_writes};
+  // Declared before the actor system: actors may still hold answers for HTTP
+  // connections, which must outlive them.
+  std::optional<ns::net::http_server> http;
+  {
+    caf::actor_system_config cfg;
+    cfg.set("scheduler.max-threads", static_cast<size_t>(opts.actors.threads));
+    caf::actor_system sys{cfg};
+    auto registry = sys.spawn(ns::registry, view, &commit);
+
+    http.emplace(opts.http,
+                 ns::net::make_api(ns::net::api_context{registry, view, *token,
+                                                        ready}));
+    if (auto err = http->start()) {
+      caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+      commit.stop();
+      return fail(err, 1);
+    }
+    ready->store(true);
+    ns::log::info() << "nsd ready: http://" << opts.http.host << ":"
+                    << http->port() << " (pid " << ::getpid() << ")";
+
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    ns::log::info() << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+                    << ": finishing in-flight requests";
+    ready->store(false);
+    http->stop(opts.http.shutdown_grace);
+    commit.stop(); // everything queued is durable after this
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+  }
+  http.reset();
+  if (auto err = (*db)->flush())
+    ns::log::warning() << "store flush at shutdown: " << ns::message_of(err);
+  ns::log::info() << "nsd stopped";
+  return 0;
+}

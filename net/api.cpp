@@ -1,0 +1,302 @@
+#include "net/api.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <caf/send.hpp>
+
+#include "actors/credentials.hpp"
+#include "config/error.hpp"
+#include "net/admin_input.hpp"
+#include "net/admin_output.hpp"
+#include "net/http_errors.hpp"
+#include "net/router.hpp"
+
+namespace ns::net {
+
+namespace {
+
+namespace json = boost::json;
+
+response json_response(unsigned status, const json::object& body) {
+  response res;
+  res.status = status;
+  res.body = json::serialize(body);
+  return res;
+}
+
+response no_content() {
+  response res;
+  res.status = 204;
+  return res;
+}
+
+/// Who is calling.
+enum class caller { nobody, admin, client, bad_token, bad_key };
+
+struct identity {
+  caller who = caller::nobody;
+  std::shared_ptr<const registry_snapshot> snap;
+  const client_record* client = nullptr;
+};
+
+identity identify(const api_context& ctx, const request& req) {
+  identity id;
+  id.snap = ctx.view->get();
+  constexpr std::string_view bearer = "Bearer ";
+  if (!req.authorization.empty()) {
+    if (req.authorization.size() > bearer.size()
+        && req.authorization.compare(0, bearer.size(), bearer) == 0
+        && credentials::equal_constant_time(
+          std::string_view{req.authorization}.substr(bearer.size()),
+          ctx.admin_token))
+      id.who = caller::admin;
+    else
+      id.who = caller::bad_token;
+    return id;
+  }
+  if (!req.api_key.empty()) {
+    id.client = id.snap->client_by_key(req.api_key);
+    id.who = id.client != nullptr ? caller::client : caller::bad_key;
+  }
+  return id;
+}
+
+/// Admin endpoints: only the admin token passes.
+std::optional<response> require_admin(const identity& id) {
+  switch (id.who) {
+    case caller::admin:
+      return std::nullopt;
+    case caller::client:
+      return error_response(ec::forbidden,
+                            "client keys cannot use admin endpoints; send "
+                            "Authorization: Bearer <admin token>");
+    case caller::bad_token:
+      return error_response(ec::unauthorized, "wrong admin token");
+    case caller::bad_key:
+      return error_response(ec::unauthorized, "unknown API key");
+    case caller::nobody:
+      break;
+  }
+  return error_response(ec::unauthorized,
+                        "missing credentials: send Authorization: Bearer "
+                        "<admin token>");
+}
+
+bool is_json(const std::string& content_type) {
+  constexpr std::string_view want = "application/json";
+  if (content_type.size() < want.size())
+    return false;
+  for (size_t i = 0; i < want.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(content_type[i])) != want[i])
+      return false;
+  return content_type.size() == want.size()
+         || content_type[want.size()] == ';' || content_type[want.size()] == ' ';
+}
+
+template <class T, class Render>
+reply_fn<T> reply_with(respond_fn respond, unsigned status, Render render) {
+  return [respond = std::move(respond), status,
+          render = std::move(render)](caf::expected<T> res) {
+    if (!res)
+      respond(error_response(res.error()));
+    else
+      respond(json_response(status, render(*res)));
+  };
+}
+
+reply_fn<caf::unit_t> reply_no_content(respond_fn respond) {
+  return [respond = std::move(respond)](caf::expected<caf::unit_t> res) {
+    respond(res ? no_content() : error_response(res.error()));
+  };
+}
+
+void list_adapters(const identity& id, respond_fn& respond) {
+  json::array out;
+  if (id.who == caller::admin) {
+    for (auto& [name, a] : id.snap->adapters)
+      out.push_back(adapter_admin_json(a->rec));
+  } else {
+    for (auto& [name, a] : id.snap->adapters)
+      if (id.client->adapters.allows(name))
+        out.push_back(adapter_client_json(a->rec));
+  }
+  respond(json_response(200, json::object{{"adapters", std::move(out)}}));
+}
+
+void handle(const api_context& ctx, request&& req, respond_fn respond) {
+  auto r = route(req.method, req.path);
+  if (r.outcome == route_result::kind::not_found) {
+    respond(error_response(ec::not_found, "no such endpoint: " + req.method
+                                            + " " + req.path));
+    return;
+  }
+  if (r.outcome == route_result::kind::method_not_allowed) {
+    auto res = error_response(ec::method_not_allowed,
+                              req.method + " is not allowed on " + req.path
+                                + "; allowed: " + r.allow);
+    res.headers.emplace_back("Allow", r.allow);
+    respond(std::move(res));
+    return;
+  }
+  if (r.ep == endpoint::healthz) {
+    respond(json_response(200, json::object{{"status", "ok"}}));
+    return;
+  }
+  if (r.ep == endpoint::readyz) {
+    if (ctx.ready->load())
+      respond(json_response(200, json::object{{"status", "ready"}}));
+    else
+      respond(error_response(ec::not_ready, "recovery is still running"));
+    return;
+  }
+  if (!req.body.empty() && !is_json(req.content_type)) {
+    respond(error_response(ec::unsupported_media_type,
+                           "request bodies must be sent as Content-Type: "
+                           "application/json"));
+    return;
+  }
+  auto id = identify(ctx, req);
+  if (r.ep == endpoint::list_adapters) {
+    if (id.who == caller::client) {
+      if (id.client->blocked) {
+        respond(error_response(ec::client_blocked,
+                               "client '" + id.client->name + "' is blocked"));
+        return;
+      }
+      list_adapters(id, respond);
+      return;
+    }
+  }
+  if (auto denied = require_admin(id)) {
+    respond(std::move(*denied));
+    return;
+  }
+  auto& snap = *id.snap;
+  switch (r.ep) {
+    case endpoint::list_clients: {
+      json::array out;
+      for (auto& [cid, c] : snap.clients)
+        out.push_back(client_json(*c));
+      respond(json_response(200, json::object{{"clients", std::move(out)}}));
+      return;
+    }
+    case endpoint::get_client: {
+      if (auto* c = snap.client(r.param))
+        respond(json_response(200, client_json(*c)));
+      else
+        respond(error_response(ec::not_found,
+                               "client '" + r.param + "' does not exist"));
+      return;
+    }
+    case endpoint::create_client: {
+      auto spec = parse_client_spec(req.body);
+      if (!spec)
+        return respond(error_response(spec.error()));
+      caf::anon_send(ctx.registry,
+                     create_client_request{
+                       std::move(*spec),
+                       reply_with<client_result>(std::move(respond), 201,
+                                                 [](const client_result& x) {
+                                                   return client_json(x);
+                                                 })});
+      return;
+    }
+    case endpoint::patch_client: {
+      auto patch = parse_client_patch(req.body);
+      if (!patch)
+        return respond(error_response(patch.error()));
+      caf::anon_send(ctx.registry,
+                     patch_client_request{
+                       r.param, std::move(*patch),
+                       reply_with<client_result>(std::move(respond), 200,
+                                                 [](const client_result& x) {
+                                                   return client_json(x);
+                                                 })});
+      return;
+    }
+    case endpoint::delete_client:
+      caf::anon_send(ctx.registry,
+                     delete_client_request{r.param,
+                                           reply_no_content(std::move(respond))});
+      return;
+    case endpoint::rotate_client_keys:
+      caf::anon_send(ctx.registry,
+                     rotate_client_keys_request{
+                       r.param,
+                       reply_with<client_result>(
+                         std::move(respond), 200, [](const client_result& x) {
+                           return json::object{{"id", x.client.id},
+                                               {"api_key", x.api_key},
+                                               {"signing_secret",
+                                                x.signing_secret}};
+                         })});
+      return;
+    case endpoint::list_adapters:
+      list_adapters(id, respond);
+      return;
+    case endpoint::get_adapter: {
+      if (auto* a = snap.adapter(r.param))
+        respond(json_response(200, adapter_admin_json(a->rec)));
+      else
+        respond(error_response(ec::not_found,
+                               "adapter '" + r.param + "' does not exist"));
+      return;
+    }
+    case endpoint::create_adapter: {
+      auto spec = parse_adapter_spec(req.body);
+      if (!spec)
+        return respond(error_response(spec.error()));
+      caf::anon_send(ctx.registry,
+                     create_adapter_request{
+                       std::move(*spec),
+                       reply_with<adapter_result>(std::move(respond), 201,
+                                                  [](const adapter_result& x) {
+                                                    return adapter_admin_json(
+                                                      x);
+                                                  })});
+      return;
+    }
+    case endpoint::patch_adapter: {
+      auto patch = parse_adapter_patch(req.body);
+      if (!patch)
+        return respond(error_response(patch.error()));
+      caf::anon_send(ctx.registry,
+                     patch_adapter_request{
+                       r.param, std::move(*patch),
+                       reply_with<adapter_result>(std::move(respond), 200,
+                                                  [](const adapter_result& x) {
+                                                    return adapter_admin_json(
+                                                      x);
+                                                  })});
+      return;
+    }
+    case endpoint::delete_adapter:
+      caf::anon_send(ctx.registry,
+                     delete_adapter_request{r.param, reply_no_content(
+                                                       std::move(respond))});
+      return;
+    case endpoint::rotate_adapter_key:
+      caf::anon_send(ctx.registry,
+                     rotate_adapter_key_request{
+                       r.param,
+                       reply_with<adapter_result>(
+                         std::move(respond), 200, [](const adapter_result& x) {
+                           return json::object{{"name", x.adapter.name},
+                                               {"api_key", x.api_key}};
+                         })});
+      return;
+    case endpoint::healthz:
+    case endpoint::readyz:
+      break;
+  }
+  respond(error_response(ec::internal, "unrouted endpoint"));
+}
+
+} // namespace
+
+handler_fn make_api(api_context ctx) {
+  return [ctx = std::move(ctx)](request&& req, respond_fn respond) {
+    handle(ctx, std::move(req), std::move(respond));
+  };
+}
+
+} // namespace ns::net

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "actors/actors.hpp"
+#include "actors/registry.hpp"
+#include "net/http_server.hpp"
+
+namespace ns::net {
+
+/// What the HTTP routes need from the rest of the node.
+struct api_context {
+  registry_actor registry;
+  std::shared_ptr<registry_view> view;
+  std::string admin_token;
+  /// Set once recovery is done and the store is writable (/readyz).
+  std::shared_ptr<std::atomic<bool>> ready;
+};
+
+/// The HTTP API: routing, authentication, validation at the edge, then a
+/// message to the owning actor. Never blocks the calling HTTP thread.
+handler_fn make_api(api_context ctx);
+
+} // namespace ns::net

@@ -1,0 +1,372 @@
+#include "net/http_server.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "config/error.hpp"
+#include "config/log.hpp"
+
+namespace ns::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class session;
+
+/// What every session of one server shares.
+struct server_core {
+  config::http_options opts;
+  handler_fn handler;
+  std::atomic<bool> stopping{false};
+  std::atomic<int64_t> in_flight{0};
+  std::mutex sessions_mtx;
+  std::unordered_set<session*> sessions;
+};
+
+std::string error_body(std::string_view code, std::string_view message) {
+  // Codes and messages here are fixed ASCII texts: no escaping needed.
+  return R"({"error":{"code":")" + std::string{code} + R"(","message":")"
+         + std::string{message} + R"(","details":{}}})";
+}
+
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket&& socket, server_core& core)
+    : stream_(std::move(socket)), core_(core) {
+    std::lock_guard<std::mutex> guard{core_.sessions_mtx};
+    core_.sessions.insert(this);
+  }
+
+  ~session() {
+    std::lock_guard<std::mutex> guard{core_.sessions_mtx};
+    core_.sessions.erase(this);
+  }
+
+  void start() {
+    boost::system::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec)
+      peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this()] { self->read_next(); });
+  }
+
+  /// Called on shutdown from any thread: idle connections close now, busy
+  /// ones after their answer.
+  void shutdown() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_)
+        self->close();
+    });
+  }
+
+private:
+  void read_next() {
+    if (core_.stopping.load()) {
+      close();
+      return;
+    }
+    parser_.emplace();
+    parser_->body_limit(core_.opts.max_body_bytes.value);
+    parser_->header_limit(
+      static_cast<std::uint32_t>(core_.opts.max_header_bytes.value));
+    stream_.expires_after(core_.opts.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec,
+                                                 size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof
+        || ec == beast::error::timeout || ec == asio::error::operation_aborted
+        || ec == asio::error::connection_reset) {
+      close();
+      return;
+    }
+    if (ec == http::error::body_limit) {
+      fail(413, "payload_too_large",
+           "request body exceeds http.max_body_bytes ("
+             + std::to_string(core_.opts.max_body_bytes.value) + " bytes)");
+      return;
+    }
+    if (ec == http::error::header_limit) {
+      fail(431, "header_too_large",
+           "request head exceeds http.max_header_bytes ("
+             + std::to_string(core_.opts.max_header_bytes.value) + " bytes)");
+      return;
+    }
+    if (ec) {
+      fail(400, "bad_request", "malformed HTTP request");
+      return;
+    }
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    request out;
+    out.method = std::string{req.method_string()};
+    auto target = std::string_view{req.target().data(), req.target().size()};
+    auto q = target.find('?');
+    out.path = std::string{target.substr(0, q)};
+    if (q != std::string_view::npos)
+      out.query = std::string{target.substr(q + 1)};
+    auto header = [&](http::field f) {
+      auto it = req.find(f);
+      return it == req.end() ? std::string{}
+                             : std::string{it->value().data(),
+                                           it->value().size()};
+    };
+    out.content_type = header(http::field::content_type);
+    out.authorization = header(http::field::authorization);
+    if (auto it = req.find("X-Api-Key"); it != req.end())
+      out.api_key = std::string{it->value().data(), it->value().size()};
+    if (auto it = req.find("Idempotency-Key"); it != req.end())
+      out.idempotency_key = std::string{it->value().data(), it->value().size()};
+    out.body = std::move(req.body());
+    out.peer = peer_;
+    busy_ = true;
+    core_.in_flight.fetch_add(1);
+    // No deadline while the handler works: the answer closes the wait.
+    stream_.expires_never();
+    core_.handler(std::move(out), [self = shared_from_this()](response res) {
+      auto ex = self->stream_.get_executor();
+      asio::post(ex, [self = std::move(self), res = std::move(res)]() mutable {
+        self->write(std::move(res), false);
+      });
+    });
+  }
+
+  void fail(unsigned status, std::string_view code, const std::string& text) {
+    keep_alive_ = false;
+    busy_ = true;
+    core_.in_flight.fetch_add(1);
+    response res;
+    res.status = status;
+    res.body = error_body(code, text);
+    write(std::move(res), true);
+  }
+
+  void write(response res, bool drain_after) {
+    res_ = {};
+    res_.version(11);
+    res_.result(res.status);
+    res_.set(http::field::server, "ns");
+    res_.set(http::field::content_type, res.content_type);
+    for (auto& [k, v] : res.headers)
+      res_.set(k, v);
+    res_.body() = std::move(res.body);
+    auto keep = keep_alive_ && !core_.stopping.load();
+    res_.keep_alive(keep);
+    res_.prepare_payload();
+    stream_.expires_after(core_.opts.write_timeout);
+    http::async_write(stream_, res_,
+                      [self = shared_from_this(), keep,
+                       drain_after](beast::error_code ec, size_t) {
+                        self->busy_ = false;
+                        self->core_.in_flight.fetch_sub(1);
+                        if (ec) {
+                          self->close();
+                        } else if (drain_after) {
+                          self->drain();
+                        } else if (!keep) {
+                          self->close();
+                        } else {
+                          self->read_next();
+                        }
+                      });
+  }
+
+  /// After an early error answer the client may still be sending its body;
+  /// closing now would reset the connection before it reads the answer.
+  /// Read and discard for a short while, then close.
+  void drain() {
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(5));
+    scratch_.resize(64 * 1024);
+    drain_budget_ = 64ull << 20;
+    drain_some();
+  }
+
+  void drain_some() {
+    stream_.async_read_some(
+      asio::buffer(scratch_),
+      [self = shared_from_this()](beast::error_code ec, size_t n) {
+        if (ec || n >= self->drain_budget_) {
+          self->close();
+          return;
+        }
+        self->drain_budget_ -= n;
+        self->drain_some();
+      });
+  }
+
+  void close() {
+    if (closed_)
+      return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  server_core& core_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  std::vector<char> scratch_;
+  uint64_t drain_budget_ = 0;
+  std::string peer_;
+  bool keep_alive_ = true;
+  bool busy_ = false;
+  bool closed_ = false;
+};
+
+} // namespace
+
+struct http_server::impl {
+  server_core core;
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>>
+    guards;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  size_t next = 0;
+  uint16_t bound_port = 0;
+
+  void accept() {
+    auto& target = *iocs[next];
+    next = (next + 1) % iocs.size();
+    acceptor->async_accept(
+      asio::make_strand(target),
+      [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor->is_open())
+          return;
+        if (!ec) {
+          size_t open = 0;
+          {
+            std::lock_guard<std::mutex> guard{core.sessions_mtx};
+            open = core.sessions.size();
+          }
+          if (open >= core.opts.max_connections) {
+            log::warning() << "http: connection limit ("
+                           << core.opts.max_connections
+                           << ") reached; closing a new connection";
+            boost::system::error_code ignored;
+            socket.close(ignored);
+          } else {
+            socket.set_option(tcp::no_delay{true});
+            std::make_shared<session>(std::move(socket), core)->start();
+          }
+        } else {
+          log::warning() << "http: accept failed: " << ec.message();
+        }
+        accept();
+      });
+  }
+};
+
+http_server::http_server(const config::http_options& opts, handler_fn handler)
+  : impl_(std::make_unique<impl>()) {
+  impl_->core.opts = opts;
+  impl_->core.handler = std::move(handler);
+  for (unsigned i = 0; i < opts.threads; ++i) {
+    impl_->iocs.push_back(std::make_unique<asio::io_context>(1));
+    impl_->guards.emplace_back(impl_->iocs.back()->get_executor());
+  }
+}
+
+http_server::~http_server() {
+  stop(std::chrono::milliseconds{0});
+}
+
+caf::error http_server::start() {
+  auto& o = impl_->core.opts;
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(o.host, ec);
+  if (ec) {
+    // A host name: resolve it once.
+    tcp::resolver resolver{*impl_->iocs[0]};
+    auto results = resolver.resolve(o.host, std::to_string(o.port), ec);
+    if (ec || results.empty())
+      return make_error(ec::invalid_config, "http.listen: cannot resolve '"
+                                              + o.host + "': " + ec.message());
+    addr = results.begin()->endpoint().address();
+  }
+  tcp::endpoint ep{addr, o.port};
+  auto& acc = impl_->acceptor.emplace(*impl_->iocs[0]);
+  auto failed = [&](const char* what) {
+    return make_error(ec::invalid_config, std::string{"http.listen: cannot "}
+                                            + what + " " + o.listen + ": "
+                                            + ec.message());
+  };
+  if (acc.open(ep.protocol(), ec); ec)
+    return failed("open");
+  if (acc.set_option(asio::socket_base::reuse_address(true), ec); ec)
+    return failed("configure");
+  if (acc.bind(ep, ec); ec)
+    return failed("bind");
+  if (acc.listen(asio::socket_base::max_listen_connections, ec); ec)
+    return failed("listen on");
+  impl_->bound_port = acc.local_endpoint().port();
+  impl_->accept();
+  for (auto& ioc : impl_->iocs)
+    impl_->threads.emplace_back([ctx = ioc.get()] { ctx->run(); });
+  return {};
+}
+
+uint16_t http_server::port() const {
+  return impl_->bound_port;
+}
+
+void http_server::stop(std::chrono::milliseconds grace) {
+  auto& core = impl_->core;
+  if (impl_->threads.empty())
+    return;
+  core.stopping.store(true);
+  asio::post(*impl_->iocs[0], [this] {
+    boost::system::error_code ignored;
+    if (impl_->acceptor)
+      impl_->acceptor->close(ignored);
+  });
+  std::vector<std::shared_ptr<session>> live;
+  {
+    std::lock_guard<std::mutex> guard{core.sessions_mtx};
+    for (auto* s : core.sessions)
+      if (auto sp = s->weak_from_this().lock())
+        live.push_back(std::move(sp));
+  }
+  // Outside the lock: dropping the last reference runs ~session, which locks.
+  for (auto& s : live)
+    s->shutdown();
+  live.clear();
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (core.in_flight.load() > 0
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (core.in_flight.load() > 0)
+    log::warning() << "http: " << core.in_flight.load()
+                   << " requests still in flight after the shutdown grace";
+  impl_->guards.clear();
+  for (auto& ioc : impl_->iocs)
+    ioc->stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_->threads.clear();
+}
+
+} // namespace ns::net

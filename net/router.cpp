@@ -1,0 +1,93 @@
+#include "net/router.hpp"
+
+#include <array>
+#include <vector>
+
+namespace ns::net {
+
+namespace {
+
+struct entry {
+  std::string_view pattern; // "{}" matches one non-empty segment
+  std::string_view method;
+  endpoint ep;
+};
+
+constexpr std::array<entry, 14> routes{{
+  {"/healthz", "GET", endpoint::healthz},
+  {"/readyz", "GET", endpoint::readyz},
+  {"/v1/clients", "GET", endpoint::list_clients},
+  {"/v1/clients", "POST", endpoint::create_client},
+  {"/v1/clients/{}", "GET", endpoint::get_client},
+  {"/v1/clients/{}", "PATCH", endpoint::patch_client},
+  {"/v1/clients/{}", "DELETE", endpoint::delete_client},
+  {"/v1/clients/{}/keys", "POST", endpoint::rotate_client_keys},
+  {"/v1/adapters", "GET", endpoint::list_adapters},
+  {"/v1/adapters", "POST", endpoint::create_adapter},
+  {"/v1/adapters/{}", "GET", endpoint::get_adapter},
+  {"/v1/adapters/{}", "PATCH", endpoint::patch_adapter},
+  {"/v1/adapters/{}", "DELETE", endpoint::delete_adapter},
+  {"/v1/adapters/{}/keys", "POST", endpoint::rotate_adapter_key},
+}};
+
+std::vector<std::string_view> split(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    if (path[pos] == '/') {
+      ++pos;
+      continue;
+    }
+    auto end = path.find('/', pos);
+    if (end == std::string_view::npos)
+      end = path.size();
+    out.push_back(path.substr(pos, end - pos));
+    pos = end;
+  }
+  return out;
+}
+
+bool matches(std::string_view pattern, std::string_view path,
+             std::string& param) {
+  auto want = split(pattern);
+  auto have = split(path);
+  if (want.size() != have.size())
+    return false;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "{}")
+      param = std::string{have[i]};
+    else if (want[i] != have[i])
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
+route_result route(std::string_view method, std::string_view path) {
+  route_result res;
+  // "//x" or a trailing "/x/" are other resources: refuse rather than guess.
+  if (path.empty() || path.front() != '/'
+      || path.find("//") != std::string_view::npos
+      || (path.size() > 1 && path.back() == '/'))
+    return res;
+  for (auto& e : routes) {
+    std::string param;
+    if (!matches(e.pattern, path, param))
+      continue;
+    if (e.method == method) {
+      res.outcome = route_result::kind::found;
+      res.ep = e.ep;
+      res.param = std::move(param);
+      res.allow.clear();
+      return res;
+    }
+    res.outcome = route_result::kind::method_not_allowed;
+    if (!res.allow.empty())
+      res.allow += ", ";
+    res.allow += e.method;
+  }
+  return res;
+}
+
+} // namespace ns::net

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "config/options.hpp"
+
+namespace ns::store {
+
+/// The column families of ns. `meta` is RocksDB's default family.
+enum class cf : uint8_t {
+  meta,
+  clients,
+  adapters,
+  jobs,
+  due,
+  idempotency,
+  callbacks,
+};
+
+inline constexpr size_t cf_count = 7;
+
+const char* to_string(cf x);
+
+/// Writes that land together or not at all.
+struct write_batch {
+  struct op {
+    cf family;
+    std::string key;
+    std::string value;
+    bool erase;
+  };
+  std::vector<op> ops;
+
+  void put(cf family, std::string key, std::string value) {
+    ops.push_back(op{family, std::move(key), std::move(value), false});
+  }
+  void erase(cf family, std::string key) {
+    ops.push_back(op{family, std::move(key), {}, true});
+  }
+  bool empty() const noexcept {
+    return ops.empty();
+  }
+};
+
+/// The RocksDB database of one node. Nothing outside store/ sees RocksDB.
+/// Thread-safe: reads from any thread; writes normally go through
+/// group_commit so that one fsync serves many writers.
+class db {
+public:
+  /// Opens (creating if needed) the database at `opts.path`. A directory held
+  /// by another process is an ec::store_locked error.
+  static caf::expected<std::unique_ptr<db>>
+  open(const config::store_options& opts);
+
+  ~db();
+  db(const db&) = delete;
+  db& operator=(const db&) = delete;
+
+  /// The value under `key`, or nullopt when there is none.
+  caf::expected<std::optional<std::string>> get(cf family,
+                                                std::string_view key) const;
+
+  /// Calls `fn(key, value)` for each key starting with `prefix`, in key
+  /// order, until `fn` returns false.
+  caf::error
+  scan(cf family, std::string_view prefix,
+       const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
+  /// Writes `batch` atomically; with `sync` it is fsync'd before returning.
+  caf::error write(const write_batch& batch, bool sync = true);
+
+  /// Writes many batches as one atomic, optionally fsync'd, RocksDB write.
+  caf::error write_all(const std::vector<const write_batch*>& batches,
+                       bool sync);
+
+  /// Flushes memtables to disk (used at shutdown to shorten the next start).
+  caf::error flush();
+
+  const std::string& path() const noexcept;
+
+private:
+  struct impl;
+  explicit db(std::unique_ptr<impl> ptr);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace ns::store

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include <caf/error.hpp>
+
+#include "store/db.hpp"
+
+namespace ns::store {
+
+/// Turns many small writes into one fsync'd RocksDB write. Writers submit a
+/// batch with a completion; one thread takes everything that queued up while
+/// the previous fsync ran, writes it as one WriteBatch with sync=true, and only
+/// then runs each completion. Under load one fsync serves many writers; alone,
+/// a writer waits for just its own.
+class group_commit {
+public:
+  /// Runs on the commit thread once the batch is durable (or failed). Must not
+  /// block: post the answer elsewhere.
+  using completion = std::function<void(const caf::error&)>;
+
+  struct stats {
+    uint64_t commits = 0; // fsync'd RocksDB writes
+    uint64_t batches = 0; // submitted batches written
+    uint64_t failures = 0;
+  };
+
+  group_commit(db& database, size_t max_batch_writes,
+               size_t max_pending_writes);
+  ~group_commit();
+  group_commit(const group_commit&) = delete;
+  group_commit& operator=(const group_commit&) = delete;
+
+  /// Queues `batch`. Returns false, without calling `done`, when the queue is
+  /// full or the writer stopped: the caller answers "overloaded".
+  [[nodiscard]] bool submit(write_batch batch, completion done);
+
+  /// Writes everything already queued, then stops the thread. Idempotent.
+  void stop();
+
+  stats snapshot() const;
+
+  /// Writes queued and not yet durable.
+  size_t pending() const;
+
+private:
+  struct item {
+    write_batch batch;
+    completion done;
+  };
+
+  void run();
+
+  db& db_;
+  const size_t max_batch_;
+  const size_t max_pending_;
+  mutable std::mutex mtx_;
+  std::condition_variable cv_;
+  std::deque<item> queue_;
+  bool stopping_ = false;
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> batches_{0};
+  std::atomic<uint64_t> failures_{0};
+  std::thread thread_;
+};
+
+} // namespace ns::store
