@@ -61,7 +61,14 @@ params_schema::compile(const boost::json::value& schema) {
   if (!schema.is_object() && !schema.is_bool())
     return invalid("it must be a JSON object (or true/false)");
   auto st = std::make_unique<impl>();
-  st->source = schema;
+  // valijson 1.0 ignores a boolean root schema; spell it as an object.
+  if (schema.is_bool())
+    st->source = schema.get_bool()
+                   ? boost::json::value(boost::json::object{})
+                   : boost::json::value(boost::json::object{
+                     {"not", boost::json::object{}}});
+  else
+    st->source = schema;
   try {
     valijson::SchemaParser parser{valijson::SchemaParser::kDraft7};
     valijson::adapters::BoostJsonAdapter adapter{st->source};

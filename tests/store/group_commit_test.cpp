@@ -1,0 +1,150 @@
+#include "store/group_commit.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "config/error.hpp"
+
+using namespace ns;
+
+namespace {
+
+struct StoreFixture : ::testing::Test {
+  std::filesystem::path dir;
+  config::store_options opts;
+
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path()
+          / ("ns_store_test_" + std::to_string(::getpid()) + "_"
+             + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    opts.path = dir.string();
+  }
+
+  void TearDown() override {
+    std::filesystem::remove_all(dir);
+  }
+};
+
+using GroupCommit = StoreFixture;
+using StoreDb = StoreFixture;
+
+} // namespace
+
+TEST_F(GroupCommit, ConcurrentWritersAreAllAnsweredAndDurable) {
+  constexpr int writers = 8;
+  constexpr int per_writer = 500;
+  store::group_commit::stats stats;
+  {
+    auto db = store::db::open(opts);
+    ASSERT_TRUE(db) << message_of(db.error());
+    store::group_commit gc{**db, 1024, 100'000};
+    std::atomic<int> ok{0};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; ++w)
+      threads.emplace_back([&, w] {
+        for (int i = 0; i < per_writer; ++i) {
+          store::write_batch b;
+          auto key = "w" + std::to_string(w) + "-" + std::to_string(i);
+          b.put(store::cf::jobs, key, "value-" + key);
+          bool queued = gc.submit(std::move(b), [&](const caf::error& err) {
+            (err ? failed : ok).fetch_add(1);
+          });
+          ASSERT_TRUE(queued);
+        }
+      });
+    for (auto& t : threads)
+      t.join();
+    gc.stop(); // returns once everything queued is written
+    EXPECT_EQ(ok.load(), writers * per_writer);
+    EXPECT_EQ(failed.load(), 0);
+    stats = gc.snapshot();
+  }
+  EXPECT_EQ(stats.batches, uint64_t{writers * per_writer});
+  // Writers did not wait for each other, so fsyncs were shared.
+  EXPECT_LT(stats.commits, stats.batches);
+  auto db = store::db::open(opts);
+  ASSERT_TRUE(db);
+  for (int w = 0; w < writers; ++w)
+    for (int i = 0; i < per_writer; ++i) {
+      auto key = "w" + std::to_string(w) + "-" + std::to_string(i);
+      auto v = (*db)->get(store::cf::jobs, key);
+      ASSERT_TRUE(v);
+      ASSERT_TRUE(v->has_value()) << key;
+      EXPECT_EQ(**v, "value-" + key);
+    }
+}
+
+TEST_F(GroupCommit, CompletionRunsOnlyAfterTheWriteIsReadable) {
+  auto db = store::db::open(opts);
+  ASSERT_TRUE(db);
+  store::group_commit gc{**db, 16, 1000};
+  std::promise<bool> seen;
+  store::write_batch b;
+  b.put(store::cf::clients, "c1", "x");
+  ASSERT_TRUE(gc.submit(std::move(b), [&](const caf::error& err) {
+    auto v = (*db)->get(store::cf::clients, "c1");
+    seen.set_value(!err && v && v->has_value());
+  }));
+  EXPECT_TRUE(seen.get_future().get());
+}
+
+TEST_F(GroupCommit, RefusesWorkAfterStop) {
+  auto db = store::db::open(opts);
+  ASSERT_TRUE(db);
+  store::group_commit gc{**db, 16, 1000};
+  gc.stop();
+  store::write_batch b;
+  b.put(store::cf::clients, "c1", "x");
+  bool called = false;
+  EXPECT_FALSE(gc.submit(std::move(b), [&](const caf::error&) {
+    called = true;
+  }));
+  EXPECT_FALSE(called);
+}
+
+TEST_F(StoreDb, BatchIsAtomicAcrossFamiliesAndDeletes) {
+  auto db = store::db::open(opts);
+  ASSERT_TRUE(db);
+  store::write_batch b;
+  b.put(store::cf::clients, "a", "1");
+  b.put(store::cf::adapters, "a", "2");
+  ASSERT_FALSE((*db)->write(b));
+  EXPECT_EQ(*(*db)->get(store::cf::clients, "a").value(), "1");
+  EXPECT_EQ(*(*db)->get(store::cf::adapters, "a").value(), "2");
+  store::write_batch d;
+  d.erase(store::cf::clients, "a");
+  ASSERT_FALSE((*db)->write(d));
+  EXPECT_FALSE((*db)->get(store::cf::clients, "a").value().has_value());
+}
+
+TEST_F(StoreDb, ScanVisitsPrefixInOrder) {
+  auto db = store::db::open(opts);
+  ASSERT_TRUE(db);
+  store::write_batch b;
+  for (auto k : {"p/3", "p/1", "q/1", "p/2"})
+    b.put(store::cf::jobs, k, k);
+  ASSERT_FALSE((*db)->write(b));
+  std::vector<std::string> seen;
+  ASSERT_FALSE((*db)->scan(store::cf::jobs, "p/",
+                           [&](std::string_view k, std::string_view) {
+                             seen.emplace_back(k);
+                             return true;
+                           }));
+  EXPECT_EQ(seen, (std::vector<std::string>{"p/1", "p/2", "p/3"}));
+}
+
+TEST_F(StoreDb, SecondOpenOfTheSameDirectoryIsRefusedClearly) {
+  auto first = store::db::open(opts);
+  ASSERT_TRUE(first);
+  auto second = store::db::open(opts);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(code_of(second.error()), ec::store_locked);
+  EXPECT_NE(message_of(second.error()).find("in use"), std::string::npos);
+}

@@ -1,0 +1,298 @@
+"""Test harness: runs the real nsd binary on a loopback port.
+
+    node = Nsd()                     # fresh data dir, random admin token
+    node.start()                     # waits for GET /readyz == 200
+    status, headers, body = node.request("POST", "/v1/clients", {"name": "a", "adapters": "*"})
+    node.kill9(); node.restart()     # same data dir, same port if still free
+    node.cleanup()                   # stops the process, removes the temp dir
+
+The binary comes from $NSD_BIN (ctest sets it), else build/nsd of the repo.
+"""
+
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+NSD_BIN = os.environ.get("NSD_BIN") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "nsd")
+
+READY_TIMEOUT = 15.0
+STOP_TIMEOUT = 15.0
+REQUEST_TIMEOUT = 10.0
+
+# Sentinel: "send the node's admin token" (the default of request()).
+ADMIN = object()
+# Header value meaning "do not send this header at all".
+OMIT = object()
+
+
+def free_port():
+    """A loopback port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(extra=None):
+    """The current environment without NS_* settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NS_")}
+    env.update(extra or {})
+    return env
+
+
+def run_nsd(args, env=None, timeout=15.0):
+    """Runs nsd to completion (for --help and startup failures)."""
+    return subprocess.run([NSD_BIN] + list(args), env=clean_env(env),
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+class NsdError(AssertionError):
+    pass
+
+
+class Nsd:
+    def __init__(self, args=(), env=None, admin_token=ADMIN, data_dir=None,
+                 port=None):
+        """args: extra "--section.key=value" strings. admin_token: ADMIN for a
+        fresh random one, None to pass no --admin.token, or a string."""
+        self.tmp = tempfile.mkdtemp(prefix="nsd-test-")
+        self.data_dir = data_dir or os.path.join(self.tmp, "data")
+        self.port = port or free_port()
+        if admin_token is ADMIN:
+            admin_token = "adm_" + secrets.token_urlsafe(32)
+        # None: nsd makes its own, read from <data>/admin.token once ready.
+        self.token_arg = admin_token
+        self.admin_token = admin_token
+        self.extra_args = list(args)
+        self.env = dict(env or {})
+        self.proc = None
+        self.starts = 0
+        self.log_path = None
+        self._log = None
+        self._conn = None
+
+    # -- process ---------------------------------------------------------------
+
+    def argv(self):
+        argv = [NSD_BIN, "--http.listen=127.0.0.1:%d" % self.port,
+                "--store.path=" + self.data_dir]
+        if self.token_arg is not None:
+            argv.append("--admin.token=" + self.token_arg)
+        return argv + self.extra_args
+
+    def spawn(self):
+        """Starts the process without waiting for readiness."""
+        self.starts += 1
+        self.log_path = os.path.join(self.tmp, "nsd-%d.log" % self.starts)
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.argv(), env=clean_env(self.env),
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=self._log, stderr=self._log)
+        return self.proc
+
+    def start(self, timeout=READY_TIMEOUT):
+        self.spawn()
+        self.wait_ready(timeout)
+        if self.token_arg is None:
+            path = os.path.join(self.data_dir, "admin.token")
+            if os.path.exists(path):
+                with open(path) as f:
+                    self.admin_token = f.read().strip()
+        return self
+
+    def wait_ready(self, timeout=READY_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise NsdError("nsd exited with %s before it was ready; log:\n%s"
+                               % (self.proc.returncode, self.log()))
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                                  timeout=1.0)
+                conn.request("GET", "/readyz")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return
+                conn.close()
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise NsdError("nsd not ready after %.0f s; log:\n%s"
+                       % (timeout, self.log()))
+
+    def log(self):
+        if not self.log_path or not os.path.exists(self.log_path):
+            return ""
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def _reap(self, timeout):
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self.close_connection()
+            if self._log:
+                self._log.close()
+                self._log = None
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """SIGTERM, wait; returns the exit code (negative: killed by signal)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self._reap(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self._reap(5)
+            raise NsdError("nsd did not stop within %.0f s of SIGTERM; log:\n%s"
+                           % (timeout, self.log()))
+
+    def kill9(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self._reap(STOP_TIMEOUT)
+
+    def restart(self, timeout=READY_TIMEOUT):
+        """Starts again on the same data dir (after stop() or kill9())."""
+        if self.proc is not None and self.proc.poll() is None:
+            raise NsdError("restart() while nsd still runs")
+        if not port_free(self.port):
+            self.port = free_port()
+        return self.start(timeout)
+
+    def cleanup(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self._reap(STOP_TIMEOUT)
+        self.close_connection()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- HTTP ------------------------------------------------------------------
+
+    def connect(self, timeout=REQUEST_TIMEOUT):
+        """A new connection of the caller's own."""
+        return http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=timeout)
+
+    def close_connection(self):
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def request(self, method, path, body=None, headers=None, token=ADMIN,
+                api_key=None, conn=None):
+        """Returns (status, headers, json-or-None) of one request.
+
+        body: dict/list (sent as JSON), bytes or str. Content-Type defaults to
+        application/json when there is a body; headers={"Content-Type": OMIT}
+        sends none. token: ADMIN (default; none when api_key is given), None,
+        or a string sent as "Authorization: Bearer <token>"."""
+        hdrs = {}
+        if body is not None:
+            hdrs["Content-Type"] = "application/json"
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body)
+            if isinstance(body, str):
+                body = body.encode("utf-8")
+        if token is ADMIN:
+            token = None if api_key is not None else self.admin_token
+        if token is not None:
+            hdrs["Authorization"] = "Bearer " + token
+        if api_key is not None:
+            hdrs["X-Api-Key"] = api_key
+        hdrs.update(headers or {})
+        hdrs = {k: v for k, v in hdrs.items() if v is not OMIT}
+
+        own = conn is None
+        for attempt in (1, 2):
+            if own and self._conn is None:
+                self._conn = self.connect()
+                fresh = True
+            else:
+                fresh = not own or self._conn.sock is None
+            c = self._conn if own else conn
+            try:
+                c.request(method, path, body=body, headers=hdrs)
+                resp = c.getresponse()
+                raw = resp.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError,
+                    BrokenPipeError, http.client.CannotSendRequest,
+                    http.client.ResponseNotReady):
+                # A kept-alive connection the server had closed: the request
+                # never reached it, so once more on a new connection.
+                c.close()
+                if own:
+                    self._conn = None
+                if fresh or attempt == 2 or not own:
+                    raise
+        self.last_raw = raw
+        parsed = None
+        if raw:
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                parsed = None
+        return resp.status, resp.headers, parsed
+
+
+def port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def assert_error(test, result, status, code):
+    """Checks an error answer: status, and the body {"error": {code, message,
+    details}} with exactly those keys."""
+    got_status, _, body = result
+    test.assertEqual(got_status, status, "body: %r" % (body,))
+    test.assertIsInstance(body, dict, "error body is not a JSON object")
+    test.assertEqual(set(body), {"error"}, body)
+    err = body["error"]
+    test.assertEqual(set(err), {"code", "message", "details"}, body)
+    test.assertEqual(err["code"], code, body)
+    test.assertIsInstance(err["message"], str)
+    test.assertTrue(err["message"], body)
+    test.assertIsInstance(err["details"], dict, body)
+    return err
+
+
+class NodeTestCase(unittest.TestCase):
+    """A TestCase with a fresh nsd per test (self.node); `nsd_args` adds
+    settings."""
+
+    nsd_args = ()
+
+    def setUp(self):
+        self.node = Nsd(self.nsd_args)
+        self.addCleanup(self.node.cleanup)
+        self.node.start()
+
+    def call(self, method, path, body=None, **kw):
+        return self.node.request(method, path, body, **kw)
+
+    def expect(self, status, method, path, body=None, **kw):
+        """The request must answer `status`; returns the parsed body."""
+        got, _, parsed = self.node.request(method, path, body, **kw)
+        self.assertEqual(got, status, "%s %s -> %r" % (method, path, parsed))
+        return parsed
+
+    def expect_error(self, status, code, method, path, body=None, **kw):
+        """The request must fail with `status` and error `code`; returns the
+        error object."""
+        res = self.node.request(method, path, body, **kw)
+        return assert_error(self, res, status, code)
