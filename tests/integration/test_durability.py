@@ -93,7 +93,10 @@ class KillNineTests(DurabilityTestCase):
         self.assertEqual(len(adapters_before), 2)
 
         n.kill9()
-        # Before any restart: only the WAL holds the writes.
+        # Before any restart only the WAL holds the writes; that the search
+        # does see them there, a stored plain name shows.
+        self.assertTrue(files_holding(n.data_dir, "https://example.com/hook"),
+                        "the search cannot see the stored records")
         self.assert_no_plain_secret(n, issued + [n.admin_token])
         n.restart()
 
