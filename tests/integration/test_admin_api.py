@@ -744,27 +744,27 @@ class HttpEdgeTests(AdminTestCase):
                            "params_schema": {"description":
                                              "x" * (3 << 20)}})
         conn = self.node.connect(timeout=15)
+        other = self.node.connect()
         try:
             conn.request("POST", "/v1/adapters", body=body.encode(), headers={
                 "Content-Type": "application/json",
                 "Authorization": "Bearer " + self.node.admin_token})
             resp = conn.getresponse()
             raw = resp.read()
-        finally:
-            conn.close()
-        self.assertEqual(resp.status, 413, raw[:200])
-        assert_error(self, (resp.status, resp.headers, json.loads(raw)), 413,
-                     "payload_too_large")
-        self.assertEqual(resp.getheader("Content-Type"), "application/json")
-        # Other connections are served, and nothing was created.
-        self.assertEqual(self.expect(200, "GET", "/v1/adapters"),
-                         {"adapters": []})
-        other = self.node.connect()
-        try:
+            self.assertEqual(resp.status, 413, raw[:200])
+            assert_error(self, (resp.status, resp.headers, json.loads(raw)),
+                         413, "payload_too_large")
+            self.assertEqual(resp.getheader("Content-Type"),
+                             "application/json")
+            # While that connection is still open, others are served.
             other.request("GET", "/healthz")
             self.assertEqual(other.getresponse().status, 200)
         finally:
+            conn.close()
             other.close()
+        # Nothing was created.
+        self.assertEqual(self.expect(200, "GET", "/v1/adapters"),
+                         {"adapters": []})
 
     def test_head_over_16KiB_is_431(self):
         res = self.call("GET", "/v1/clients", headers={"X-Pad": "a" * 17000})

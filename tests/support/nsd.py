@@ -41,6 +41,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def port_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def clean_env(extra=None):
     """The current environment without NS_* settings, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NS_")}
@@ -77,8 +86,8 @@ class Nsd:
         self.proc = None
         self.starts = 0
         self.log_path = None
-        self._log = None
         self._conn = None
+        self.last_raw = b""  # body bytes of the last request() answer
 
     # -- process ---------------------------------------------------------------
 
@@ -93,10 +102,10 @@ class Nsd:
         """Starts the process without waiting for readiness."""
         self.starts += 1
         self.log_path = os.path.join(self.tmp, "nsd-%d.log" % self.starts)
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.argv(), env=clean_env(self.env),
-                                     stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=self._log)
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(self.argv(), env=clean_env(self.env),
+                                         stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log)
         return self.proc
 
     def start(self, timeout=READY_TIMEOUT):
@@ -140,9 +149,6 @@ class Nsd:
             return self.proc.wait(timeout=timeout)
         finally:
             self.close_connection()
-            if self._log:
-                self._log.close()
-                self._log = None
 
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM, wait; returns the exit code (negative: killed by signal)."""
@@ -244,15 +250,6 @@ class Nsd:
             except ValueError:
                 parsed = None
         return resp.status, resp.headers, parsed
-
-
-def port_free(port):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def assert_error(test, result, status, code):
