@@ -1,7 +1,9 @@
 // nsd: the composition root. config -> store -> actor system -> HTTP.
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -61,8 +63,14 @@ caf::expected<std::string> admin_token(const ns::config::options& opts) {
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0)
     return ns::make_error(ns::ec::store_failure,
                           "cannot write " + path.string());
-  ns::log::info() << "admin token generated: " << token;
-  ns::log::info() << "admin token stored in " << path.string()
+  // The rename is durable only once the directory entry is.
+  if (int dir = ::open(opts.store.path.c_str(), O_RDONLY | O_DIRECTORY);
+      dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  // The token itself stays out of the log: logs travel further than files.
+  ns::log::info() << "admin token generated and stored in " << path.string()
                   << " (read it with: cat " << path.string() << ")";
   return token;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -32,12 +33,38 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// A key names a secret when one of its words does: "bot_token", "apiKey",
+// "X-Auth-Token", "smtp.password" yes; "monkey", "author" no.
 bool secret_name(std::string_view key) {
-  auto k = lower(key);
-  for (auto word : {"password", "passwd", "secret", "token", "key",
-                    "authorization", "auth", "credential"})
-    if (k.find(word) != std::string::npos)
-      return true;
+  static constexpr std::string_view words[]
+    = {"password", "passwd", "pass",   "pwd",    "secret",
+       "token",    "key",    "apikey", "auth",   "authorization",
+       "credential", "credentials", "bearer", "signature", "cookie",
+       "passwords", "secrets", "tokens", "keys", "apikeys"};
+  std::vector<std::string> parts;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty())
+      parts.push_back(lower(cur));
+    cur.clear();
+  };
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    if (!std::isalnum(static_cast<unsigned char>(c))) {
+      flush();
+      continue;
+    }
+    // camelCase boundary: "apiKey" -> "api", "Key"
+    if (std::isupper(static_cast<unsigned char>(c)) && i > 0
+        && std::islower(static_cast<unsigned char>(key[i - 1])))
+      flush();
+    cur += c;
+  }
+  flush();
+  for (auto& part : parts)
+    for (auto w : words)
+      if (part == w)
+        return true;
   return false;
 }
 
@@ -221,7 +248,9 @@ bool valid_adapter_name(std::string_view name) {
 json::object mask_secrets(const json::object& config) {
   json::object out;
   for (auto& [k, v] : config) {
-    if (secret_name(k) && !v.is_object() && !v.is_array() && !v.is_null())
+    // Whatever sits under a secret's name is hidden whole, lists and objects
+    // included: {"auth": {"user": "u", "pass": "p"}} shows no part of it.
+    if (secret_name(k) && !v.is_null())
       out[k] = "***";
     else
       out[k] = mask_value(v);

@@ -264,14 +264,30 @@ void patch_adapter(self_ptr self, const patch_adapter_request& req) {
 }
 
 void delete_adapter(self_ptr self, const delete_adapter_request& req) {
-  if (self->state.current.adapter(req.name) == nullptr)
+  auto& cur = self->state.current;
+  if (cur.adapter(req.name) == nullptr)
     return req.reply(not_found("adapter", req.name));
   store::write_batch batch;
   batch.erase(store::cf::adapters, store::keys::adapter(req.name));
-  write(self, std::move(batch), [self, req](const caf::error& err) {
+  // Clients lose the name too, in the same batch: a later adapter of the same
+  // name must not inherit their permission.
+  std::vector<std::shared_ptr<const client_record>> touched;
+  for (auto& [id, c] : cur.clients) {
+    if (c->adapters.all || !c->adapters.allows(req.name))
+      continue;
+    auto rec = *c;
+    std::erase(rec.adapters.names, req.name);
+    rec.updated_ms = clock::now_ms();
+    batch.put(store::cf::clients, store::keys::client(rec.id), encode(rec));
+    touched.push_back(std::make_shared<const client_record>(std::move(rec)));
+  }
+  write(self, std::move(batch), [self, req, touched](const caf::error& err) {
     if (err)
       return req.reply(err);
-    self->state.current.erase_adapter(req.name);
+    auto& cur = self->state.current;
+    cur.erase_adapter(req.name);
+    for (auto& c : touched)
+      cur.put(c);
     publish(self);
     req.reply(caf::unit);
   });
@@ -289,6 +305,7 @@ void rotate_adapter_key(self_ptr self, const rotate_adapter_key_request& req) {
   auto rec = old->rec;
   auto key = credentials::new_adapter_key();
   rec.key_hash = credentials::hash_key(key);
+  rec.version += 1;
   rec.updated_ms = clock::now_ms();
   save_adapter(self, std::move(rec), old->schema, std::move(key), req.reply);
 }

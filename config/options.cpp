@@ -41,8 +41,10 @@ std::string parse_value(std::string_view text, std::string& out) {
 
 std::string parse_value(std::string_view text, unsigned& out) {
   uint64_t tmp = 0;
-  if (!parse_u64(text, tmp) || tmp > 1'000'000)
+  if (!parse_u64(text, tmp))
     return "expected a whole number";
+  if (tmp > 1'000'000)
+    return "expected a number up to 1000000";
   out = static_cast<unsigned>(tmp);
   return {};
 }
@@ -329,10 +331,13 @@ caf::error validate(options& opts) {
                + "' for http.listen: expected host:port, e.g. 127.0.0.1:8080");
   if (h.threads < 1 || h.threads > 256)
     return bad("bad value for http.threads: must be between 1 and 256");
-  if (h.max_body_bytes.value < 1024)
-    return bad("bad value for http.max_body_bytes: must be at least 1KiB");
-  if (h.max_header_bytes.value < 1024)
-    return bad("bad value for http.max_header_bytes: must be at least 1KiB");
+  if (h.max_body_bytes.value < 1024 || h.max_body_bytes.value > (1ull << 30))
+    return bad("bad value for http.max_body_bytes: must be between 1KiB and "
+               "1GiB");
+  if (h.max_header_bytes.value < 1024
+      || h.max_header_bytes.value > (1ull << 20))
+    return bad("bad value for http.max_header_bytes: must be between 1KiB and "
+               "1MiB");
   if (h.read_timeout.count() < 1 || h.write_timeout.count() < 1)
     return bad("bad value for http.read_timeout/http.write_timeout: must be "
                "positive");

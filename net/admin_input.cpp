@@ -108,7 +108,8 @@ caf::expected<boost::json::object> get_object(element v,
 caf::expected<boost::json::value> get_schema(element v) {
   if (v.type() != element_type::OBJECT && v.type() != element_type::BOOL)
     return invalid("params_schema",
-                   "field 'params_schema' must be a JSON Schema object");
+                   "field 'params_schema' must be a JSON Schema (an object, "
+                   "or true/false)");
   return to_boost(v);
 }
 
@@ -242,10 +243,14 @@ caf::expected<client_patch> parse_client_patch(std::string_view body) {
   auto obj = parse_body(body);
   if (!obj)
     return obj.error();
+  element v;
+  for (auto field : {"name", "id"})
+    if (!(*obj)[field].get(v))
+      return invalid(field, std::string{"field '"} + field
+                              + "' cannot be changed; create a new client");
   if (auto err = only_known(*obj, {"blocked", "adapters", "rate_limit"}))
     return err;
   client_patch patch;
-  element v;
   if (!(*obj)["blocked"].get(v)) {
     auto b = get_bool(v, "blocked");
     if (!b)

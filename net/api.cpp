@@ -26,6 +26,7 @@ response json_response(unsigned status, const json::object& body) {
 response no_content() {
   response res;
   res.status = 204;
+  res.content_type.clear();
   return res;
 }
 
@@ -38,16 +39,39 @@ struct identity {
   const client_record* client = nullptr;
 };
 
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size())
+    return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i])
+      return false;
+  return true;
+}
+
+/// The credentials of `Authorization: Bearer <token>` (scheme in any case).
+std::string_view bearer_token(std::string_view header) {
+  constexpr std::string_view scheme = "bearer ";
+  if (!iequals_prefix(header, scheme))
+    return {};
+  header.remove_prefix(scheme.size());
+  while (!header.empty() && header.front() == ' ')
+    header.remove_prefix(1);
+  return header;
+}
+
+response unauthorized(std::string message) {
+  auto res = error_response(ec::unauthorized, std::move(message));
+  res.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ns\"");
+  return res;
+}
+
 identity identify(const api_context& ctx, const request& req) {
   identity id;
   id.snap = ctx.view->get();
-  constexpr std::string_view bearer = "Bearer ";
   if (!req.authorization.empty()) {
-    if (req.authorization.size() > bearer.size()
-        && req.authorization.compare(0, bearer.size(), bearer) == 0
-        && credentials::equal_constant_time(
-          std::string_view{req.authorization}.substr(bearer.size()),
-          ctx.admin_token))
+    auto token = bearer_token(req.authorization);
+    if (!token.empty()
+        && credentials::equal_constant_time(token, ctx.admin_token))
       id.who = caller::admin;
     else
       id.who = caller::bad_token;
@@ -60,8 +84,9 @@ identity identify(const api_context& ctx, const request& req) {
   return id;
 }
 
-/// Admin endpoints: only the admin token passes.
-std::optional<response> require_admin(const identity& id) {
+/// Admin endpoints: only the admin token passes. `also_client` names the
+/// endpoints a client key may use too, for the hint in the 401.
+std::optional<response> require_admin(const identity& id, bool also_client) {
   switch (id.who) {
     case caller::admin:
       return std::nullopt;
@@ -70,24 +95,23 @@ std::optional<response> require_admin(const identity& id) {
                             "client keys cannot use admin endpoints; send "
                             "Authorization: Bearer <admin token>");
     case caller::bad_token:
-      return error_response(ec::unauthorized, "wrong admin token");
+      return unauthorized("wrong admin token");
     case caller::bad_key:
-      return error_response(ec::unauthorized, "unknown API key");
+      return unauthorized("unknown API key");
     case caller::nobody:
       break;
   }
-  return error_response(ec::unauthorized,
-                        "missing credentials: send Authorization: Bearer "
-                        "<admin token>");
+  return unauthorized(also_client
+                        ? "missing credentials: send X-Api-Key: <client key> "
+                          "or Authorization: Bearer <admin token>"
+                        : "missing credentials: send Authorization: Bearer "
+                          "<admin token>");
 }
 
 bool is_json(const std::string& content_type) {
   constexpr std::string_view want = "application/json";
-  if (content_type.size() < want.size())
+  if (!iequals_prefix(content_type, want))
     return false;
-  for (size_t i = 0; i < want.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(content_type[i])) != want[i])
-      return false;
   return content_type.size() == want.size()
          || content_type[want.size()] == ';' || content_type[want.size()] == ' ';
 }
@@ -148,26 +172,27 @@ void handle(const api_context& ctx, request&& req, respond_fn respond) {
       respond(error_response(ec::not_ready, "recovery is still running"));
     return;
   }
+  // Who asks comes before what is asked: a stranger learns nothing more
+  // than 401, whatever the body.
+  auto id = identify(ctx, req);
+  auto client_may = r.ep == endpoint::list_adapters;
+  if (client_may && id.who == caller::client) {
+    if (id.client->blocked) {
+      respond(error_response(ec::client_blocked,
+                             "client '" + id.client->name + "' is blocked"));
+      return;
+    }
+    list_adapters(id, respond);
+    return;
+  }
+  if (auto denied = require_admin(id, client_may)) {
+    respond(std::move(*denied));
+    return;
+  }
   if (!req.body.empty() && !is_json(req.content_type)) {
     respond(error_response(ec::unsupported_media_type,
                            "request bodies must be sent as Content-Type: "
                            "application/json"));
-    return;
-  }
-  auto id = identify(ctx, req);
-  if (r.ep == endpoint::list_adapters) {
-    if (id.who == caller::client) {
-      if (id.client->blocked) {
-        respond(error_response(ec::client_blocked,
-                               "client '" + id.client->name + "' is blocked"));
-        return;
-      }
-      list_adapters(id, respond);
-      return;
-    }
-  }
-  if (auto denied = require_admin(id)) {
-    respond(std::move(*denied));
     return;
   }
   auto& snap = *id.snap;

@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -64,21 +65,34 @@ public:
                    [self = shared_from_this()] { self->read_next(); });
   }
 
-  /// Called on shutdown from any thread: idle connections close now, busy
-  /// ones after their answer.
+  /// Called on shutdown from any thread: busy connections close after their
+  /// answer, the others after a short window (see open_closing_window).
   void shutdown() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       if (!self->busy_)
-        self->close();
+        self->open_closing_window();
     });
   }
 
 private:
-  void read_next() {
-    if (core_.stopping.load()) {
-      close();
+  /// A request may already sit in the socket buffer of a connection that
+  /// looks idle: closing now would drop it unanswered. Keep reading for a
+  /// moment; whatever arrives is answered with `Connection: close`.
+  void open_closing_window() {
+    if (closing_timer_ || closed_)
       return;
-    }
+    closing_timer_.emplace(stream_.get_executor());
+    closing_timer_->expires_after(std::chrono::milliseconds(500));
+    closing_timer_->async_wait(
+      [self = shared_from_this()](beast::error_code ec) {
+        if (!ec && !self->busy_)
+          self->close();
+      });
+  }
+
+  void read_next() {
+    if (core_.stopping.load())
+      open_closing_window();
     parser_.emplace();
     parser_->body_limit(core_.opts.max_body_bytes.value);
     parser_->header_limit(
@@ -164,7 +178,8 @@ private:
     res_.version(11);
     res_.result(res.status);
     res_.set(http::field::server, "ns");
-    res_.set(http::field::content_type, res.content_type);
+    if (!res.content_type.empty())
+      res_.set(http::field::content_type, res.content_type);
     for (auto& [k, v] : res.headers)
       res_.set(k, v);
     res_.body() = std::move(res.body);
@@ -218,6 +233,8 @@ private:
     if (closed_)
       return;
     closed_ = true;
+    if (closing_timer_)
+      closing_timer_->cancel();
     boost::system::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();
@@ -229,6 +246,7 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
   std::vector<char> scratch_;
+  std::optional<asio::steady_timer> closing_timer_;
   uint64_t drain_budget_ = 0;
   std::string peer_;
   bool keep_alive_ = true;
@@ -355,7 +373,11 @@ void http_server::stop(std::chrono::milliseconds grace) {
     s->shutdown();
   live.clear();
   auto deadline = std::chrono::steady_clock::now() + grace;
-  while (core.in_flight.load() > 0
+  auto open_sessions = [&core] {
+    std::lock_guard<std::mutex> guard{core.sessions_mtx};
+    return core.sessions.size();
+  };
+  while ((core.in_flight.load() > 0 || open_sessions() > 0)
          && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   if (core.in_flight.load() > 0)

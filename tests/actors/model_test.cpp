@@ -73,6 +73,20 @@ TEST(Model, SecretsAreMaskedAtAnyDepth) {
     EXPECT_NE(masked.find(kept), std::string::npos) << kept;
 }
 
+TEST(Model, SecretsAreHiddenWholeAndOnlyByWord) {
+  auto cfg = json::parse(R"({"api_keys":["a","b"],"auth":{"user":"u"},
+    "apiKey":"c","X-Auth-Token":"d","monkey":"m","author":"w","token":null})")
+               .as_object();
+  auto masked = mask_secrets(cfg);
+  EXPECT_EQ(masked.at("api_keys"), "***");
+  EXPECT_EQ(masked.at("auth"), "***");
+  EXPECT_EQ(masked.at("apiKey"), "***");
+  EXPECT_EQ(masked.at("X-Auth-Token"), "***");
+  EXPECT_EQ(masked.at("monkey"), "m");
+  EXPECT_EQ(masked.at("author"), "w");
+  EXPECT_TRUE(masked.at("token").is_null()); // nothing to hide
+}
+
 TEST(Model, AdapterNames) {
   EXPECT_TRUE(valid_adapter_name("tg-alerts"));
   EXPECT_TRUE(valid_adapter_name("mail.eu_1"));

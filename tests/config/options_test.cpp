@@ -97,6 +97,9 @@ TEST(ConfigLoad, BadValuesNameTheKey) {
          {"--http.listen=127.0.0.1:70000", "http.listen"},
          {"--http.threads=0", "http.threads"},
          {"--store.path=", "store.path"},
+         {"--http.max_header_bytes=4GiB", "http.max_header_bytes"},
+         {"--http.max_body_bytes=2GiB", "http.max_body_bytes"},
+         {"--http.threads=2000000", "http.threads"},
        }) {
     auto res = config::load({arg}, {});
     ASSERT_FALSE(res) << arg;

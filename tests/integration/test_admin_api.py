@@ -407,6 +407,36 @@ class AdapterTests(AdminTestCase):
         # The name is free again.
         self.create_adapter(HOOK)
 
+    def test_deleting_an_adapter_revokes_it_from_clients(self):
+        self.create_adapter(HOOK)
+        self.create_adapter({"name": "ext", "type": "external"})
+        named = self.create_client("named", ["hook", "ext"])
+        every = self.create_client("every", "*")
+        self.expect(204, "DELETE", "/v1/adapters/hook")
+        got = self.expect(200, "GET", "/v1/clients/" + named["id"])
+        self.assertEqual(got["adapters"], ["ext"])
+        # A new adapter of the same name is not inherited by old grants...
+        self.create_adapter(HOOK)
+        self.assertEqual(self.client_sees(named["api_key"]), ["ext"])
+        # ...while "*" means every adapter, now and later.
+        self.assertEqual(self.client_sees(every["api_key"]), ["ext", "hook"])
+        # The revocation survives a restart.
+        self.assertEqual(self.node.stop(), 0)
+        self.node.restart()
+        got = self.expect(200, "GET", "/v1/clients/" + named["id"])
+        self.assertEqual(got["adapters"], ["ext"])
+
+    def test_secrets_in_lists_and_nested_objects_are_masked_whole(self):
+        body = self.create_adapter({
+            "name": "ext", "type": "external",
+            "config": {"api_keys": ["s3cr3t-a", "s3cr3t-b"],
+                       "auth": {"user": "s3cr3t-u", "pass": "s3cr3t-p"},
+                       "monkey": "visible", "author": "visible-too"}})
+        self.assertEqual(body["config"], {"api_keys": "***", "auth": "***",
+                                          "monkey": "visible",
+                                          "author": "visible-too"})
+        self.assertNotIn("s3cr3t", self.node.last_raw.decode())
+
     def test_rotate_external_adapter_key(self):
         ext = self.create_adapter({"name": "ext", "type": "external"})
         body = self.expect(200, "POST", "/v1/adapters/ext/keys")
@@ -701,6 +731,24 @@ class HttpEdgeTests(AdminTestCase):
                          {"clients": []})
         self.assertEqual(self.expect(200, "GET", "/v1/adapters"),
                          {"adapters": []})
+
+    def test_credentials_are_checked_before_the_body(self):
+        # A stranger learns 401, not how its body would have fared.
+        self.expect_error(401, "unauthorized", "POST", "/v1/clients", "x=1",
+                          token=None, headers={"Content-Type": "text/plain"})
+        self.expect_error(401, "unauthorized", "POST", "/v1/clients", "{",
+                          token=None)
+
+    def test_unauthorized_answers_name_the_scheme(self):
+        status, headers, _ = self.call("GET", "/v1/clients", token=None)
+        self.assertEqual(status, 401)
+        self.assertTrue(headers.get("WWW-Authenticate", "").startswith("Bearer"))
+
+    def test_bearer_scheme_is_case_insensitive(self):
+        for scheme in ("bearer", "BEARER", "Bearer"):
+            with self.subTest(scheme=scheme):
+                self.expect(200, "GET", "/v1/clients", token=None, headers={
+                    "Authorization": scheme + " " + self.node.admin_token})
 
     def test_wrong_credentials(self):
         bad = [self.node.admin_token + "x", self.node.admin_token[:-1],
