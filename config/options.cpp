@@ -130,9 +130,11 @@ const std::vector<option_spec>& table() {
          &options::http, &http_options::listen),
     make("http.threads", "threads serving HTTP (one io_context each)",
          &options::http, &http_options::threads),
-    make("http.max_body_bytes", "largest request body accepted; larger is 413",
+    make("http.max_body_bytes",
+         "largest request body accepted (1KiB..1GiB); larger is 413",
          &options::http, &http_options::max_body_bytes),
-    make("http.max_header_bytes", "largest request head accepted; larger is 431",
+    make("http.max_header_bytes",
+         "largest request head accepted (1KiB..1MiB); larger is 431",
          &options::http, &http_options::max_header_bytes),
     make("http.read_timeout",
          "time a connection may take to send one whole request, idle "
@@ -141,7 +143,8 @@ const std::vector<option_spec>& table() {
     make("http.write_timeout", "time a client may take to read an answer",
          &options::http, &http_options::write_timeout),
     make("http.shutdown_grace",
-         "on SIGTERM, how long in-flight requests may take to finish",
+         "on SIGTERM/SIGINT, how long in-flight requests (and requests "
+         "already sent on idle connections) may take to be answered",
          &options::http, &http_options::shutdown_grace),
     make("http.max_connections",
          "open connections at most; further ones are closed at once",
