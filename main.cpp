@@ -18,12 +18,15 @@
 #include <caf/send.hpp>
 
 #include "actors/credentials.hpp"
+#include "actors/job_ingest.hpp"
+#include "actors/job_manager.hpp"
 #include "actors/registry.hpp"
 #include "actors/registry_actor.hpp"
 #include "config/error.hpp"
 #include "config/log.hpp"
 #include "config/options.hpp"
 #include "net/api.hpp"
+#include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "store/db.hpp"
 #include "store/group_commit.hpp"
@@ -112,6 +115,9 @@ int main(int argc, char** argv) {
   ns::log::info() << "store: " << opts.store.path << " ("
                   << snapshot->clients.size() << " clients, "
                   << snapshot->adapters.size() << " adapters)";
+  auto recovered = ns::recover_jobs(**db);
+  if (!recovered)
+    return fail(recovered.error(), 1);
   auto view = std::make_shared<ns::registry_view>();
   view->publish(
     std::make_shared<const ns::registry_snapshot>(std::move(*snapshot)));
@@ -119,6 +125,7 @@ int main(int argc, char** argv) {
 
   ns::store::group_commit commit{**db, opts.store.max_batch_writes,
                                  opts.store.max_pending_writes};
+  ns::net::http_client outbound;
   // Declared before the actor system: actors may still hold answers for HTTP
   // connections, which must outlive them.
   std::optional<ns::net::http_server> http;
@@ -126,14 +133,43 @@ int main(int argc, char** argv) {
     caf::actor_system_config cfg;
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.actors.threads));
     caf::actor_system sys{cfg};
-    auto registry = sys.spawn(ns::registry, view, &commit);
+    auto ctx = std::make_shared<ns::job_context>();
+    ctx->commit = &commit;
+    ctx->view = view;
+    ctx->http = &outbound;
+    // The manager rebuilds every non-final job's actor and timers before the
+    // first request is served.
+    auto jobs = sys.spawn<caf::detached>(
+      ns::job_manager, ctx, db->get(),
+      std::make_shared<ns::recovery>(std::move(*recovered)));
+    auto registry = sys.spawn(ns::registry, view, &commit, jobs);
+    auto ingest = std::make_shared<ns::job_ingest>(commit, view, jobs,
+                                                   opts.node.id);
+    // In this order: no new requests, no deliveries in flight (their jobs
+    // are redelivered after the next start), everything queued durable, the
+    // actors gone, then every handle dropped: the detached manager's thread
+    // ends only once no handle to it is left.
+    auto shutdown = [&] {
+      if (http)
+        http->stop(opts.http.shutdown_grace);
+      outbound.stop();
+      commit.stop();
+      caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(jobs, caf::exit_reason::user_shutdown);
+      sys.await_all_actors_done();
+      http.reset();
+      ingest.reset();
+      ctx.reset();
+      registry = ns::registry_actor{};
+      jobs = ns::job_manager_actor{};
+    };
 
     http.emplace(opts.http,
-                 ns::net::make_api(ns::net::api_context{registry, view, *token,
-                                                        ready}));
+                 ns::net::make_api(ns::net::api_context{
+                   registry, view, *token, ready, jobs, ingest, &commit}));
     if (auto err = http->start()) {
-      caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
-      commit.stop();
+      http.reset();
+      shutdown();
       return fail(err, 1);
     }
     ready->store(true);
@@ -145,12 +181,8 @@ int main(int argc, char** argv) {
     ns::log::info() << "received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
                     << ": finishing in-flight requests";
     ready->store(false);
-    http->stop(opts.http.shutdown_grace);
-    commit.stop(); // everything queued is durable after this
-    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
-    sys.await_all_actors_done();
+    shutdown();
   }
-  http.reset();
   if (auto err = (*db)->flush())
     ns::log::warning() << "store flush at shutdown: " << ns::message_of(err);
   ns::log::info() << "nsd stopped";

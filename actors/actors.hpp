@@ -4,6 +4,8 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/atoms.hpp"
+#include "actors/job_messages.hpp"
 #include "actors/messages.hpp"
 
 // Every typed actor interface of ns. net/ holds these handles and nothing else
@@ -21,5 +23,34 @@ using registry_actor = caf::typed_actor<
   caf::reacts_to<delete_adapter_request>,
   caf::reacts_to<rotate_adapter_key_request>,
   caf::reacts_to<registry_write_done>>;
+
+/// One live job: owns its state machine, persists each transition, and is
+/// told everything as a message (take, result, cancel, expire, retry).
+using job_actor = caf::typed_actor<
+  caf::replies_to<take_job>::with<job_record>, caf::reacts_to<attempt_result>,
+  caf::replies_to<atom::get>::with<job_record>,
+  caf::replies_to<atom::cancel>::with<job_record>,
+  caf::replies_to<atom::subscribe, std::string>::with<job_record>,
+  caf::reacts_to<atom::expire>, caf::reacts_to<atom::wake>,
+  caf::reacts_to<atom::retry>, caf::reacts_to<atom::persisted, uint64_t>,
+  caf::reacts_to<atom::adapter_gone>>;
+
+/// Decides whether and when a failed delivery is tried again.
+using repeater_actor
+  = caf::typed_actor<caf::replies_to<retry_request>::with<retry_decision>>;
+
+/// One adapter: queues its ready jobs by priority and hands them to instances
+/// only as they ask (credit), so a slow channel is never flooded.
+using adapter_actor
+  = caf::typed_actor<caf::reacts_to<enqueue_job>, caf::reacts_to<want_work>,
+                     caf::reacts_to<adapter_changed>>;
+
+/// Owns the live jobs of this node: spawns their actors, answers queries
+/// about them, keeps one adapter actor per adapter, counts.
+using job_manager_actor = caf::typed_actor<
+  caf::reacts_to<job_accepted>, caf::reacts_to<job_query>,
+  caf::reacts_to<stats_query>, caf::reacts_to<adapter_changed>,
+  caf::reacts_to<job_done>, caf::reacts_to<job_transition>,
+  caf::reacts_to<atom::tick>>;
 
 } // namespace ns

@@ -113,9 +113,12 @@ void save_adapter(self_ptr self, adapter_record rec,
             reply(err);
             return;
           }
-          self->state.current.put(
-            std::make_shared<const adapter_entry>(adapter_entry{rec, schema}));
+          auto entry
+            = std::make_shared<const adapter_entry>(adapter_entry{rec, schema});
+          self->state.current.put(entry);
           publish(self);
+          if (self->state.jobs)
+            self->send(self->state.jobs, adapter_changed{rec.name, entry});
           reply(adapter_result{rec, api_key});
         });
 }
@@ -289,6 +292,8 @@ void delete_adapter(self_ptr self, const delete_adapter_request& req) {
     for (auto& c : touched)
       cur.put(c);
     publish(self);
+    if (self->state.jobs)
+      self->send(self->state.jobs, adapter_changed{req.name, nullptr});
     req.reply(caf::unit);
   });
 }
@@ -314,7 +319,9 @@ void rotate_adapter_key(self_ptr self, const rotate_adapter_key_request& req) {
 
 registry_actor::behavior_type
 registry(registry_actor::stateful_pointer<registry_state> self,
-         std::shared_ptr<registry_view> view, store::group_commit* commit) {
+         std::shared_ptr<registry_view> view, store::group_commit* commit,
+         job_manager_actor jobs) {
+  self->state.jobs = std::move(jobs);
   self->state.view = std::move(view);
   self->state.commit = commit;
   self->state.current = *self->state.view->get();

@@ -24,11 +24,14 @@ struct registry_state {
   uint64_t in_flight = 0;
   std::function<void(const caf::error&)> on_durable;
   std::deque<std::function<void()>> waiting;
+  /// Told about every adapter change (may be null, e.g. in tests).
+  job_manager_actor jobs;
 };
 
 /// Spawned once per node with the snapshot loaded at start-up.
 registry_actor::behavior_type
 registry(registry_actor::stateful_pointer<registry_state> self,
-         std::shared_ptr<registry_view> view, store::group_commit* commit);
+         std::shared_ptr<registry_view> view, store::group_commit* commit,
+         job_manager_actor jobs);
 
 } // namespace ns

@@ -169,6 +169,10 @@ const std::vector<option_spec>& table() {
          &log_options::level),
     make("actors.threads", "threads of the actor scheduler", &options::actors,
          &actors_options::threads),
+    make("node.id",
+         "this node's name in the ids of the jobs it owns ([a-z0-9]{1,16}, "
+         "unique in a cluster)",
+         &options::node, &node_options::id),
   };
   return specs;
 }
@@ -355,6 +359,12 @@ caf::error validate(options& opts) {
                "store.max_batch_writes");
   if (opts.store.write_buffer_bytes.value < (1u << 20))
     return bad("bad value for store.write_buffer_bytes: must be at least 1MiB");
+  auto& node = opts.node.id;
+  if (node.empty() || node.size() > 16
+      || !std::all_of(node.begin(), node.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+         }))
+    return bad("bad value '" + node + "' for node.id: use 1 to 16 of a-z, 0-9");
   if (opts.actors.threads < 1 || opts.actors.threads > 256)
     return bad("bad value for actors.threads: must be between 1 and 256");
   return {};

@@ -52,6 +52,11 @@ struct actors_options {
   unsigned threads = 2;
 };
 
+struct node_options {
+  /// Names this node in the ids of the jobs it owns.
+  std::string id = "n1";
+};
+
 /// Every setting of nsd, grouped by section. Keys are `section.key`.
 struct options {
   http_options http;
@@ -59,6 +64,7 @@ struct options {
   admin_options admin;
   log_options log;
   actors_options actors;
+  node_options node;
   /// The file the settings were read from (empty: defaults only).
   std::string config_file;
 };

@@ -6,9 +6,14 @@
 #include "actors/credentials.hpp"
 #include "config/error.hpp"
 #include "net/admin_input.hpp"
+#include "actors/clock.hpp"
+#include "actors/job_view.hpp"
 #include "net/admin_output.hpp"
 #include "net/http_errors.hpp"
+#include "net/job_input.hpp"
+#include "net/rate_limiter.hpp"
 #include "net/router.hpp"
+#include "store/keys.hpp"
 
 namespace ns::net {
 
@@ -146,7 +151,225 @@ void list_adapters(const identity& id, respond_fn& respond) {
   respond(json_response(200, json::object{{"adapters", std::move(out)}}));
 }
 
-void handle(const api_context& ctx, request&& req, respond_fn respond) {
+/// Client endpoints: only a valid, unblocked client key passes.
+std::optional<response> require_client(const identity& id) {
+  switch (id.who) {
+    case caller::client:
+      if (id.client->blocked)
+        return error_response(ec::client_blocked,
+                              "client '" + id.client->name + "' is blocked");
+      return std::nullopt;
+    case caller::admin:
+      return error_response(ec::forbidden,
+                            "the admin token cannot act as a client service; "
+                            "send X-Api-Key: <client key>");
+    case caller::bad_token:
+      return unauthorized("wrong admin token");
+    case caller::bad_key:
+      return unauthorized("unknown API key");
+    case caller::nobody:
+      break;
+  }
+  return unauthorized("missing credentials: send X-Api-Key: <client key>");
+}
+
+/// The answer to an accepted (or idempotently repeated) job.
+json::object accepted_json(const job_record& job) {
+  json::object o{{"job_id", job.id},
+                 {"state", to_string(job.state)},
+                 {"create_time", clock::rfc3339(job.create_ms)},
+                 {"expire_time", clock::rfc3339(job.expire_ms)}};
+  if (job.scheduled_ms != 0)
+    o["scheduled_at"] = clock::rfc3339(job.scheduled_ms);
+  return o;
+}
+
+/// Everything the job routes share: the node's context and the per-client
+/// token buckets.
+struct job_routes {
+  const api_context& ctx;
+  rate_limiter& limiter;
+
+  /// Asks the job manager about one job of `client`.
+  void query(job_query_kind kind, std::string id, const client_record& client,
+             std::string url, reply_fn<job_record> reply) const {
+    caf::anon_send(ctx.jobs, job_query{kind, std::move(id), client.id,
+                                       std::move(url), std::move(reply)});
+  }
+
+  // Completions outlive this object: they capture handles, never `this`.
+
+  /// Runs one submission; `done` gets the accepted job or the error.
+  void submit(const client_record& client, job_submission sub,
+              std::function<void(caf::expected<job_record>, bool)> done)
+    const {
+    ctx.ingest->submit(
+      client, std::move(sub),
+      [jobs = ctx.jobs, client_id = client.id,
+       done](caf::expected<submit_outcome> res) {
+        if (!res)
+          return done(res.error(), false);
+        if (!res->duplicate)
+          return done(std::move(res->job), false);
+        // The first job of this Idempotency-Key, as it is now.
+        caf::anon_send(jobs, job_query{job_query_kind::get, res->job.id,
+                                       client_id, {},
+                                       [done](caf::expected<job_record> rec) {
+                                         done(std::move(rec), true);
+                                       }});
+      });
+  }
+
+  void submit_one(const client_record& client, request& req,
+                  respond_fn respond) const {
+    auto sub = parse_job(req.body, std::move(req.idempotency_key));
+    if (!sub)
+      return respond(error_response(sub.error()));
+    if (client.limit
+        && limiter.take(client.id, *client.limit, 1, clock::now_ms()) == 0)
+      return respond(rate_limited(*client.limit));
+    submit(client, std::move(*sub),
+           [respond](caf::expected<job_record> rec, bool duplicate) {
+             if (!rec)
+               return respond(error_response(rec.error()));
+             respond(json_response(duplicate ? 200 : 202, accepted_json(*rec)));
+           });
+  }
+
+  void submit_batch(const client_record& client, const request& req,
+                    respond_fn respond) const {
+    auto items = parse_job_batch(req.body);
+    if (!items)
+      return respond(error_response(items.error()));
+    auto n = static_cast<uint32_t>(items->size());
+    auto allowed = client.limit ? limiter.take(client.id, *client.limit, n,
+                                               clock::now_ms())
+                                : n;
+    struct pending {
+      std::mutex mtx;
+      json::array results;
+      size_t left;
+      respond_fn respond;
+    };
+    auto state = std::make_shared<pending>();
+    state->results.resize(n);
+    state->left = n;
+    state->respond = std::move(respond);
+    auto settle = [state](size_t i, json::object item) {
+      std::lock_guard<std::mutex> lock{state->mtx};
+      state->results[i] = std::move(item);
+      if (--state->left == 0)
+        state->respond(json_response(
+          200, json::object{{"results", std::move(state->results)}}));
+    };
+    uint32_t granted = 0;
+    for (size_t i = 0; i < n; ++i) {
+      auto& item = (*items)[i];
+      if (!item) {
+        settle(i, json::object{{"error", error_json(item.error())}});
+        continue;
+      }
+      if (granted == allowed) {
+        settle(i, json::object{{"error", error_json(make_error(
+                                           ec::rate_limited,
+                                           "over the client's rate limit"))}});
+        continue;
+      }
+      ++granted;
+      submit(client, std::move(*item),
+             [settle, i](caf::expected<job_record> rec, bool) {
+               if (!rec)
+                 settle(i, json::object{{"error", error_json(rec.error())}});
+               else
+                 settle(i, accepted_json(*rec));
+             });
+    }
+  }
+
+  static response rate_limited(const rate_limit& limit) {
+    auto res = error_response(ec::rate_limited,
+                              "over the client's rate limit of "
+                                + std::to_string(limit.rps) + " jobs/s");
+    auto secs = (rate_limiter::wait_ms(limit) + 999) / 1000;
+    res.headers.emplace_back("Retry-After", std::to_string(secs));
+    return res;
+  }
+};
+
+void handle_job_route(const api_context& ctx, rate_limiter& limiter,
+                      const route_result& r, request& req,
+                      const identity& id, respond_fn respond) {
+  job_routes routes{ctx, limiter};
+  auto& client = *id.client;
+  switch (r.ep) {
+    case endpoint::submit_job:
+      routes.submit_one(client, req, std::move(respond));
+      return;
+    case endpoint::submit_batch:
+      routes.submit_batch(client, req, std::move(respond));
+      return;
+    case endpoint::get_job:
+      routes.query(job_query_kind::get, r.param, client, {},
+                   [respond](caf::expected<job_record> rec) {
+                     if (!rec)
+                       return respond(error_response(rec.error()));
+                     respond(json_response(200, job_json(*rec)));
+                   });
+      return;
+    case endpoint::cancel_job:
+      routes.query(job_query_kind::cancel, r.param, client, {},
+                   [respond](caf::expected<job_record> rec) {
+                     if (!rec)
+                       return respond(error_response(rec.error()));
+                     auto done = rec->state == job_state::canceled;
+                     respond(json_response(
+                       done ? 200 : 202,
+                       json::object{{"job_id", rec->id},
+                                    {"state", to_string(rec->state)}}));
+                   });
+      return;
+    case endpoint::subscribe: {
+      auto sub = parse_notification(req.body);
+      if (!sub)
+        return respond(error_response(sub.error()));
+      auto* commit = ctx.commit;
+      routes.query(
+        job_query_kind::subscribe, sub->job_id, client, sub->callback_url,
+        [respond, commit, url = sub->callback_url](
+          caf::expected<job_record> rec) {
+          if (!rec)
+            return respond(error_response(rec.error()));
+          json::object body{{"job_id", rec->id}, {"callback_url", url}};
+          if (is_final(rec->state)) {
+            // Already final: the callback is under way, nothing to keep.
+            return respond(json_response(201, body));
+          }
+          store::write_batch batch;
+          batch.put(store::cf::callbacks,
+                    store::keys::callback(rec->id, url), {});
+          auto ok = commit->submit(
+            std::move(batch), [respond, body](const caf::error& err) {
+              respond(err ? error_response(err) : json_response(201, body));
+            });
+          if (!ok)
+            respond(error_response(ec::overloaded,
+                                   "the store is not keeping up; try again"));
+        });
+      return;
+    }
+    default:
+      respond(error_response(ec::internal, "unrouted job endpoint"));
+  }
+}
+
+bool is_job_route(endpoint ep) {
+  return ep == endpoint::submit_job || ep == endpoint::submit_batch
+         || ep == endpoint::get_job || ep == endpoint::cancel_job
+         || ep == endpoint::subscribe;
+}
+
+void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
+            respond_fn respond) {
   auto r = route(req.method, req.path);
   if (r.outcome == route_result::kind::not_found) {
     respond(error_response(ec::not_found, "no such endpoint: " + req.method
@@ -175,6 +398,16 @@ void handle(const api_context& ctx, request&& req, respond_fn respond) {
   // Who asks comes before what is asked: a stranger learns nothing more
   // than 401, whatever the body.
   auto id = identify(ctx, req);
+  if (is_job_route(r.ep)) {
+    if (auto denied = require_client(id))
+      return respond(std::move(*denied));
+    if (!req.body.empty() && !is_json(req.content_type))
+      return respond(error_response(ec::unsupported_media_type,
+                                    "request bodies must be sent as "
+                                    "Content-Type: application/json"));
+    handle_job_route(ctx, limiter, r, req, id, std::move(respond));
+    return;
+  }
   auto client_may = r.ep == endpoint::list_adapters;
   if (client_may && id.who == caller::client) {
     if (id.client->blocked) {
@@ -309,8 +542,14 @@ void handle(const api_context& ctx, request&& req, respond_fn respond) {
                                                {"api_key", x.api_key}};
                          })});
       return;
-    case endpoint::healthz:
-    case endpoint::readyz:
+    case endpoint::stats:
+      caf::anon_send(ctx.jobs, stats_query{[respond](std::string body) {
+                       response res;
+                       res.body = std::move(body);
+                       respond(std::move(res));
+                     }});
+      return;
+    default:
       break;
   }
   respond(error_response(ec::internal, "unrouted endpoint"));
@@ -319,8 +558,9 @@ void handle(const api_context& ctx, request&& req, respond_fn respond) {
 } // namespace
 
 handler_fn make_api(api_context ctx) {
-  return [ctx = std::move(ctx)](request&& req, respond_fn respond) {
-    handle(ctx, std::move(req), std::move(respond));
+  auto limiter = std::make_shared<rate_limiter>();
+  return [ctx = std::move(ctx), limiter](request&& req, respond_fn respond) {
+    handle(ctx, *limiter, std::move(req), std::move(respond));
   };
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "actors/actors.hpp"
+#include "actors/job_ingest.hpp"
 #include "actors/registry.hpp"
 #include "net/http_server.hpp"
 
@@ -17,6 +18,9 @@ struct api_context {
   std::string admin_token;
   /// Set once recovery is done and the store is writable (/readyz).
   std::shared_ptr<std::atomic<bool>> ready;
+  job_manager_actor jobs;
+  std::shared_ptr<job_ingest> ingest;
+  store::group_commit* commit = nullptr;
 };
 
 /// The HTTP API: routing, authentication, validation at the edge, then a

@@ -48,10 +48,8 @@ unsigned status_of(ec code) {
   return 500;
 }
 
-response error_response(const caf::error& err) {
+boost::json::object error_json(const caf::error& err) {
   auto code = code_of(err);
-  response res;
-  res.status = status_of(code);
   boost::json::object details;
   if (auto text = details_of(err); !text.empty()) {
     boost::system::error_code jerr;
@@ -62,10 +60,15 @@ response error_response(const caf::error& err) {
   auto message = message_of(err);
   if (message.empty())
     message = to_string(code);
-  boost::json::object body{
-    {"error", boost::json::object{{"code", to_string(code)},
-                                  {"message", message},
-                                  {"details", std::move(details)}}}};
+  return boost::json::object{{"code", to_string(code)},
+                             {"message", message},
+                             {"details", std::move(details)}};
+}
+
+response error_response(const caf::error& err) {
+  response res;
+  res.status = status_of(code_of(err));
+  boost::json::object body{{"error", error_json(err)}};
   res.body = boost::json::serialize(body);
   if (res.status == 503)
     res.headers.emplace_back("Retry-After", "1");

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <boost/json/object.hpp>
 #include <caf/error.hpp>
 
 #include "config/error.hpp"
@@ -11,6 +12,9 @@ namespace ns::net {
 
 /// The HTTP status for an ns error code.
 unsigned status_of(ec code);
+
+/// The error object `{"code", "message", "details"}` of `err`.
+boost::json::object error_json(const caf::error& err);
 
 /// The answer for `err`: its status and the API's error body
 /// `{"error": {"code", "message", "details"}}`; Retry-After where it helps.

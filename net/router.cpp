@@ -13,7 +13,7 @@ struct entry {
   endpoint ep;
 };
 
-constexpr std::array<entry, 14> routes{{
+constexpr std::array<entry, 20> routes{{
   {"/healthz", "GET", endpoint::healthz},
   {"/readyz", "GET", endpoint::readyz},
   {"/v1/clients", "GET", endpoint::list_clients},
@@ -28,6 +28,12 @@ constexpr std::array<entry, 14> routes{{
   {"/v1/adapters/{}", "PATCH", endpoint::patch_adapter},
   {"/v1/adapters/{}", "DELETE", endpoint::delete_adapter},
   {"/v1/adapters/{}/keys", "POST", endpoint::rotate_adapter_key},
+  {"/v1/jobs", "POST", endpoint::submit_job},
+  {"/v1/jobs/batch", "POST", endpoint::submit_batch},
+  {"/v1/jobs/{}", "GET", endpoint::get_job},
+  {"/v1/jobs/{}", "DELETE", endpoint::cancel_job},
+  {"/v1/notifications", "POST", endpoint::subscribe},
+  {"/v1/stats", "GET", endpoint::stats},
 }};
 
 std::vector<std::string_view> split(std::string_view path) {

@@ -21,6 +21,12 @@ enum class endpoint {
   patch_adapter,
   delete_adapter,
   rotate_adapter_key,
+  submit_job,
+  submit_batch,
+  get_job,
+  cancel_job,
+  subscribe,
+  stats,
 };
 
 /// The outcome of routing: an endpoint with its path parameter, or 404, or

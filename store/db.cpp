@@ -20,6 +20,7 @@ constexpr const char* cf_names[cf_count] = {
   "due",
   "idempotency",
   "callbacks",
+  "active",
 };
 
 caf::error to_error(const rocksdb::Status& st, const std::string& what) {

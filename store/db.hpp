@@ -23,9 +23,11 @@ enum class cf : uint8_t {
   due,
   idempotency,
   callbacks,
+  /// Ids of non-final jobs: what recovery rebuilds.
+  active,
 };
 
-inline constexpr size_t cf_count = 7;
+inline constexpr size_t cf_count = 8;
 
 const char* to_string(cf x);
 

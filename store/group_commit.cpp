@@ -1,5 +1,6 @@
 #include "store/group_commit.hpp"
 
+#include <unordered_map>
 #include <vector>
 
 namespace ns::store {
@@ -17,19 +18,55 @@ group_commit::~group_commit() {
 }
 
 bool group_commit::submit(write_batch batch, completion done) {
+  return enqueue(item{std::move(batch), std::move(done), {}, {}, {}});
+}
+
+bool group_commit::submit(write_batch batch, guard g,
+                          guarded_completion done) {
+  return enqueue(
+    item{std::move(batch), {}, std::move(g), std::move(done), {}});
+}
+
+bool group_commit::enqueue(item x) {
   {
-    std::lock_guard<std::mutex> guard{mtx_};
+    std::lock_guard<std::mutex> lock{mtx_};
     if (stopping_ || queue_.size() >= max_pending_)
       return false;
-    queue_.push_back(item{std::move(batch), std::move(done)});
+    queue_.push_back(std::move(x));
   }
   cv_.notify_one();
   return true;
 }
 
+void group_commit::check_guards(std::vector<item>& items) {
+  // Keys claimed earlier in this same commit are not in RocksDB yet.
+  std::unordered_map<std::string, std::string> claimed;
+  for (auto& x : items) {
+    if (!x.check)
+      continue;
+    auto& g = *x.check;
+    std::string id;
+    id.push_back(static_cast<char>(g.family));
+    id += g.key;
+    std::optional<std::string> existing;
+    if (auto i = claimed.find(id); i != claimed.end()) {
+      existing = i->second;
+    } else if (auto v = db_.get(g.family, g.key); v && v->has_value()) {
+      existing = std::move(**v);
+    }
+    if (existing && g.blocks(*existing)) {
+      x.blocked_by = std::move(existing);
+      continue;
+    }
+    for (auto& op : x.batch.ops)
+      if (op.family == g.family && op.key == g.key && !op.erase)
+        claimed[id] = op.value;
+  }
+}
+
 void group_commit::stop() {
   {
-    std::lock_guard<std::mutex> guard{mtx_};
+    std::lock_guard<std::mutex> lock{mtx_};
     stopping_ = true;
   }
   cv_.notify_one();
@@ -42,7 +79,7 @@ group_commit::stats group_commit::snapshot() const {
 }
 
 size_t group_commit::pending() const {
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::lock_guard<std::mutex> lock{mtx_};
   return queue_.size();
 }
 
@@ -51,8 +88,8 @@ void group_commit::run() {
   std::vector<const write_batch*> views;
   for (;;) {
     {
-      std::unique_lock<std::mutex> guard{mtx_};
-      cv_.wait(guard, [this] { return stopping_ || !queue_.empty(); });
+      std::unique_lock<std::mutex> lock{mtx_};
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty())
         return; // stopping, and everything queued has been written
       auto n = std::min(queue_.size(), max_batch_);
@@ -62,17 +99,23 @@ void group_commit::run() {
         queue_.pop_front();
       }
     }
+    check_guards(taken);
     views.clear();
     for (auto& x : taken)
-      views.push_back(&x.batch);
-    auto err = db_.write_all(views, true);
+      if (!x.blocked_by)
+        views.push_back(&x.batch);
+    auto err = views.empty() ? caf::error{} : db_.write_all(views, true);
     commits_.fetch_add(1, std::memory_order_relaxed);
     batches_.fetch_add(taken.size(), std::memory_order_relaxed);
     if (err)
       failures_.fetch_add(1, std::memory_order_relaxed);
-    for (auto& x : taken)
+    for (auto& x : taken) {
       if (x.done)
         x.done(err);
+      else if (x.guarded_done)
+        x.guarded_done(x.blocked_by ? caf::error{} : err,
+                       std::move(x.blocked_by));
+    }
     taken.clear();
   }
 }

@@ -6,7 +6,10 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <caf/error.hpp>
 
@@ -25,6 +28,22 @@ public:
   /// block: post the answer elsewhere.
   using completion = std::function<void(const caf::error&)>;
 
+  /// A key that must not exist yet for the batch to be written (e.g. an
+  /// idempotency key). Checked on the commit thread, the only writer, so the
+  /// check and the write cannot interleave with another writer's.
+  struct guard {
+    cf family;
+    std::string key;
+    /// Whether an existing value still blocks (e.g. not older than 24 h);
+    /// when it does not, the batch overwrites it.
+    std::function<bool(std::string_view existing)> blocks;
+  };
+
+  /// The outcome of a guarded write: `existing` holds the blocking value when
+  /// the batch was not written because of it.
+  using guarded_completion
+    = std::function<void(const caf::error&, std::optional<std::string> existing)>;
+
   struct stats {
     uint64_t commits = 0; // fsync'd RocksDB writes
     uint64_t batches = 0; // submitted batches written
@@ -41,6 +60,10 @@ public:
   /// full or the writer stopped: the caller answers "overloaded".
   [[nodiscard]] bool submit(write_batch batch, completion done);
 
+  /// Queues `batch`, written only if `g` does not block it.
+  [[nodiscard]] bool submit(write_batch batch, guard g,
+                            guarded_completion done);
+
   /// Writes everything already queued, then stops the thread. Idempotent.
   void stop();
 
@@ -53,9 +76,14 @@ private:
   struct item {
     write_batch batch;
     completion done;
+    std::optional<guard> check;
+    guarded_completion guarded_done;
+    std::optional<std::string> blocked_by;
   };
 
   void run();
+  bool enqueue(item x);
+  void check_guards(std::vector<item>& items);
 
   db& db_;
   const size_t max_batch_;

@@ -56,4 +56,34 @@ std::string idempotency(std::string_view client_id, std::string_view key) {
   return out;
 }
 
+std::string idempotency_value(uint64_t created_ms, std::string_view job_id) {
+  std::string out;
+  append_u64(out, created_ms);
+  out.append(job_id);
+  return out;
+}
+
+std::optional<idempotency_entry> parse_idempotency_value(std::string_view v) {
+  auto at = read_u64(v);
+  if (!at || v.size() == 8)
+    return std::nullopt;
+  return idempotency_entry{*at, v.substr(8)};
+}
+
+std::string job(std::string_view id) {
+  return std::string{id};
+}
+
+std::string callback_prefix(std::string_view job_id) {
+  std::string out{job_id};
+  out.push_back('\0');
+  return out;
+}
+
+std::string callback(std::string_view job_id, std::string_view url) {
+  auto out = callback_prefix(job_id);
+  out.append(url);
+  return out;
+}
+
 } // namespace ns::store::keys

@@ -43,4 +43,23 @@ std::string idempotency(std::string_view client_id, std::string_view key);
 /// The prefix shared by every idempotency() key of one client.
 std::string idempotency_prefix(std::string_view client_id);
 
+/// Value of an idempotency entry: when it was made and the job it names.
+std::string idempotency_value(uint64_t created_ms, std::string_view job_id);
+
+struct idempotency_entry {
+  uint64_t created_ms;
+  std::string_view job_id;
+};
+
+std::optional<idempotency_entry> parse_idempotency_value(std::string_view v);
+
+/// `jobs` and `active` families: the job id itself (ids sort by time).
+std::string job(std::string_view id);
+
+/// `callbacks` family: (job id, callback URL).
+std::string callback(std::string_view job_id, std::string_view url);
+
+/// The prefix shared by every callback() key of one job.
+std::string callback_prefix(std::string_view job_id);
+
 } // namespace ns::store::keys

@@ -46,7 +46,8 @@ struct RegistryActor : ::testing::Test {
     cfg = std::make_unique<caf::actor_system_config>();
     cfg->set("scheduler.max-threads", size_t{2});
     sys = std::make_unique<caf::actor_system>(*cfg);
-    registry = sys->spawn(ns::registry, view, commit.get());
+    registry = sys->spawn(ns::registry, view, commit.get(),
+                          job_manager_actor{});
   }
 
   void stop() {

@@ -1,0 +1,94 @@
+#include "actors/adapter_actor.hpp"
+
+#include <caf/send.hpp>
+
+#include "actors/webhook_instance.hpp"
+#include "config/log.hpp"
+
+namespace ns {
+
+namespace {
+
+using self_ptr = adapter_actor::stateful_pointer<adapter_actor_state>;
+
+/// Hands queued jobs to instances with free credit, round robin, unless the
+/// adapter is blocked.
+void dispatch(self_ptr self) {
+  auto& st = self->state;
+  if (st.entry->rec.blocked || st.instances.empty())
+    return;
+  size_t idle_rounds = 0;
+  while (!st.queue.empty() && idle_rounds < st.instances.size()) {
+    auto& [inst, credit] = st.instances[st.next_instance];
+    st.next_instance = (st.next_instance + 1) % st.instances.size();
+    if (credit == 0) {
+      ++idle_rounds;
+      continue;
+    }
+    idle_rounds = 0;
+    auto first = st.queue.begin();
+    caf::anon_send(inst, work_item{first->second.job, first->second.job_id});
+    st.queue.erase(first);
+    credit -= 1;
+  }
+}
+
+void drop_instance(self_ptr self, const caf::actor_addr& who) {
+  auto& xs = self->state.instances;
+  std::erase_if(xs, [&](auto& x) { return x.first.address() == who; });
+  self->state.next_instance = 0;
+}
+
+} // namespace
+
+adapter_actor::behavior_type
+adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
+        std::shared_ptr<const adapter_entry> entry,
+        std::shared_ptr<const job_context> ctx) {
+  auto& st = self->state;
+  st.entry = std::move(entry);
+  st.ctx = std::move(ctx);
+  self->set_down_handler(
+    [self](const caf::down_msg& dm) { drop_instance(self, dm.source); });
+  if (st.entry->rec.type == adapter_type::webhook) {
+    auto inst = self->spawn<caf::linked>(webhook_instance,
+                                         caf::actor_cast<adapter_actor>(self),
+                                         st.entry, st.ctx);
+    self->monitor(inst);
+  } else if (st.entry->rec.type != adapter_type::external) {
+    log::warning() << "adapter '" << st.entry->rec.name << "' is of type "
+                   << to_string(st.entry->rec.type)
+                   << ", which this nsd cannot deliver yet; its jobs wait "
+                      "(and expire)";
+  }
+  return {
+    [self](enqueue_job& x) {
+      auto key = std::make_pair(static_cast<uint8_t>(x.priority), x.seq);
+      self->state.queue.emplace(key, std::move(x));
+      dispatch(self);
+    },
+    [self](const want_work& w) {
+      auto& xs = self->state.instances;
+      auto i = std::find_if(xs.begin(), xs.end(),
+                            [&](auto& x) { return x.first == w.instance; });
+      if (i == xs.end()) {
+        self->monitor(w.instance);
+        xs.emplace_back(w.instance, w.credit);
+      } else {
+        i->second += w.credit;
+      }
+      dispatch(self);
+    },
+    [self](const adapter_changed& change) {
+      auto& st = self->state;
+      if (!change.entry)
+        return;
+      st.entry = change.entry;
+      for (auto& [inst, credit] : st.instances)
+        caf::anon_send(inst, change);
+      dispatch(self);
+    },
+  };
+}
+
+} // namespace ns

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "actors/actors.hpp"
+#include "actors/job_context.hpp"
+
+namespace ns {
+
+struct adapter_actor_state {
+  static inline constexpr const char* name = "adapter";
+
+  std::shared_ptr<const adapter_entry> entry;
+  std::shared_ptr<const job_context> ctx;
+  /// Ready jobs by (priority, arrival): high before normal before low, FIFO
+  /// within a priority.
+  std::map<std::pair<uint8_t, uint64_t>, enqueue_job> queue;
+  /// Free credit per instance.
+  std::vector<std::pair<caf::actor, uint32_t>> instances;
+  size_t next_instance = 0;
+};
+
+/// One per adapter. Spawns the built-in instance for channel types ns
+/// delivers itself (webhook); external instances attach later.
+adapter_actor::behavior_type
+adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
+        std::shared_ptr<const adapter_entry> entry,
+        std::shared_ptr<const job_context> ctx);
+
+} // namespace ns

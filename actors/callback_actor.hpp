@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/job_context.hpp"
+
+namespace ns {
+
+struct callback_state {
+  static inline constexpr const char* name = "callback";
+  std::shared_ptr<const job_context> ctx;
+  std::string job_id;
+  std::string client_id;
+  std::string url;
+  std::string body;
+  uint32_t attempts = 0;
+};
+
+/// POSTs a job's final state to one callback URL, signed with the client's
+/// secret (`X-NS-Signature: sha256=<hex HMAC-SHA256 of the body>`), retried
+/// with the repeater's backoff; forgets the subscription once delivered or
+/// given up.
+caf::behavior callback(caf::stateful_actor<callback_state>* self,
+                       std::shared_ptr<const job_context> ctx,
+                       std::string job_id, std::string client_id,
+                       std::string url, std::string body);
+
+/// The body every callback of `job` sends: the job as GET shows it.
+std::string callback_body(const job_record& job);
+
+} // namespace ns

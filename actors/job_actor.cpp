@@ -1,0 +1,281 @@
+#include "actors/job_actor.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <caf/send.hpp>
+
+#include "actors/clock.hpp"
+#include "config/error.hpp"
+#include "config/log.hpp"
+#include "store/keys.hpp"
+
+namespace ns {
+
+namespace {
+
+using self_ptr = job_actor::stateful_pointer<job_actor_state>;
+
+constexpr auto persist_retry = std::chrono::milliseconds(100);
+constexpr auto take_timeout = std::chrono::seconds(10);
+
+std::chrono::milliseconds until(uint64_t at_ms) {
+  auto now = clock::now_ms();
+  return std::chrono::milliseconds(at_ms > now ? at_ms - now : 0);
+}
+
+/// Writes the job as it is now. The final write is awaited: the actor quits
+/// only once its final state is durable.
+void persist(self_ptr self) {
+  auto& st = self->state;
+  store::write_batch batch;
+  batch.put(store::cf::jobs, store::keys::job(st.job.id), encode(st.job));
+  if (is_final(st.job.state))
+    batch.erase(store::cf::active, store::keys::job(st.job.id));
+  auto no = ++st.writes_issued;
+  auto hdl = caf::actor_cast<job_actor>(self);
+  auto queued = st.ctx->commit->submit(
+    std::move(batch), [hdl, no](const caf::error& err) {
+      // 0 asks the actor to write again.
+      caf::anon_send(hdl, atom::persisted::value, err ? uint64_t{0} : no);
+    });
+  if (!queued)
+    self->delayed_send(self, persist_retry, atom::persisted::value,
+                       uint64_t{0});
+}
+
+void change(self_ptr self, job_state to, std::string error = {}) {
+  auto& job = self->state.job;
+  auto from = job.state;
+  job.state = to;
+  if (!error.empty())
+    job.last_error = std::move(error);
+  if (is_final(to))
+    job.finish_ms = clock::now_ms();
+  if (to != job_state::retrying)
+    job.retry_at_ms = 0;
+  self->send(self->state.ctx->manager, job_transition{job.adapter, from, to});
+  persist(self);
+}
+
+void enqueue(self_ptr self) {
+  auto& st = self->state;
+  self->send(st.adapter,
+             enqueue_job{caf::actor_cast<caf::actor>(self), st.job.id,
+                         st.job.priority, st.seq});
+}
+
+bool past_expiry(const job_record& job) {
+  return clock::now_ms() >= job.expire_ms;
+}
+
+/// Scheduled, queued and retrying jobs may still expire or be canceled at
+/// once; running ones wait for their instance.
+bool waiting(job_state s) {
+  return s == job_state::scheduled || s == job_state::queued
+         || s == job_state::retrying;
+}
+
+void on_failure(self_ptr self, const attempt_result& res) {
+  auto& job = self->state.job;
+  if (!res.retryable) {
+    change(self, job_state::failed, res.message);
+    return;
+  }
+  if (past_expiry(job)) {
+    change(self, job_state::expired,
+           "expired after attempt " + std::to_string(job.attempts) + ": "
+             + res.message);
+    return;
+  }
+  auto entry = self->state.ctx->view->get()->adapter(job.adapter);
+  auto policy = entry != nullptr ? entry->rec.retry : retry_policy{};
+  job.last_error = res.message;
+  self
+    ->request(self->state.ctx->repeater, caf::infinite,
+              retry_request{job.attempts, policy, res.retry_after_ms})
+    .then(
+      [self](const retry_decision& d) {
+        auto& job = self->state.job;
+        if (job.state != job_state::running)
+          return; // canceled while we asked
+        if (!d.retry) {
+          change(self, job_state::failed,
+                 "gave up after " + std::to_string(job.attempts)
+                   + " attempts: " + job.last_error);
+          return;
+        }
+        job.retry_at_ms = clock::now_ms() + d.delay_ms;
+        change(self, job_state::retrying);
+        self->delayed_send(self, std::chrono::milliseconds(d.delay_ms),
+                           atom::retry::value);
+      },
+      [self](const caf::error& err) {
+        change(self, job_state::failed,
+               "repeater unavailable: " + message_of(err));
+      });
+}
+
+/// Brings a job loaded from the store (or just accepted) to a consistent,
+/// waiting state and arms its timers.
+void start(self_ptr self) {
+  auto& job = self->state.job;
+  if (job.state == job_state::running) {
+    // Crashed while an attempt was out: deliver again (at least once).
+    change(self, job_state::queued);
+  } else if (job.state == job_state::canceling) {
+    change(self, job_state::canceled, "canceled; outcome of the last attempt "
+                                      "unknown after a restart");
+    return;
+  }
+  if (past_expiry(job)) {
+    change(self, job_state::expired, "not started before expire_time");
+    return;
+  }
+  self->delayed_send(self, until(job.expire_ms), atom::expire::value);
+  switch (job.state) {
+    case job_state::scheduled:
+      self->delayed_send(self, until(job.scheduled_ms), atom::wake::value);
+      break;
+    case job_state::retrying:
+      self->delayed_send(self, until(job.retry_at_ms), atom::retry::value);
+      break;
+    case job_state::queued:
+      enqueue(self);
+      break;
+    default:
+      break;
+  }
+}
+
+} // namespace
+
+job_actor::behavior_type
+job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
+    std::vector<std::string> callbacks, uint64_t seq, adapter_actor adapter,
+    std::shared_ptr<const job_context> ctx) {
+  auto& st = self->state;
+  st.job = std::move(rec);
+  st.callbacks = std::move(callbacks);
+  st.seq = seq;
+  st.adapter = std::move(adapter);
+  st.ctx = std::move(ctx);
+  start(self);
+  return {
+    [self](const take_job& req) -> caf::result<job_record> {
+      auto& job = self->state.job;
+      if (job.state != job_state::queued)
+        return make_error(ec::conflict, "job is " + std::string{to_string(
+                                          job.state)});
+      if (past_expiry(job)) {
+        change(self, job_state::expired, "not started before expire_time");
+        return make_error(ec::conflict, "job expired");
+      }
+      job.attempts += 1;
+      if (job.start_ms == 0)
+        job.start_ms = clock::now_ms();
+      self->state.instance = req.instance;
+      change(self, job_state::running);
+      return job;
+    },
+    [self](const attempt_result& res) {
+      auto& st = self->state;
+      auto& job = st.job;
+      if (job.state != job_state::running && job.state != job_state::canceling)
+        return; // a late answer to an attempt that no longer counts
+      st.instance = nullptr;
+      auto canceling = job.state == job_state::canceling;
+      switch (res.outcome) {
+        case attempt_result::kind::succeeded:
+          change(self, job_state::succeeded);
+          return;
+        case attempt_result::kind::not_sent:
+          if (canceling)
+            change(self, job_state::canceled, "canceled before it was sent");
+          else if (past_expiry(job))
+            change(self, job_state::expired, res.message);
+          else
+            on_failure(self, res);
+          return;
+        case attempt_result::kind::failed:
+          if (canceling && res.retryable)
+            change(self, job_state::canceled,
+                   "canceled; last attempt failed: " + res.message);
+          else
+            on_failure(self, res);
+          return;
+      }
+    },
+    [self](atom::get) -> job_record { return self->state.job; },
+    [self](atom::cancel) -> caf::result<job_record> {
+      auto& st = self->state;
+      auto s = st.job.state;
+      if (is_final(s))
+        return make_error(ec::already_final,
+                          "job is already " + std::string{to_string(s)});
+      if (waiting(s)) {
+        change(self, job_state::canceled, "canceled by the client");
+      } else if (s == job_state::running) {
+        change(self, job_state::canceling);
+        if (st.instance)
+          caf::anon_send(st.instance, cancel_attempt{st.job.id});
+      }
+      return st.job;
+    },
+    [self](atom::subscribe, std::string& url) -> job_record {
+      auto& cbs = self->state.callbacks;
+      if (std::find(cbs.begin(), cbs.end(), url) == cbs.end())
+        cbs.push_back(std::move(url));
+      return self->state.job;
+    },
+    [self](atom::expire) {
+      auto& job = self->state.job;
+      if (waiting(job.state) && past_expiry(job))
+        change(self, job_state::expired, "not started before expire_time");
+      else if (!is_final(job.state) && !past_expiry(job))
+        // A timer can fire a little early; look again at the real instant.
+        self->delayed_send(self, until(job.expire_ms), atom::expire::value);
+    },
+    [self](atom::wake) {
+      if (self->state.job.state != job_state::scheduled)
+        return;
+      change(self, job_state::queued);
+      enqueue(self);
+    },
+    [self](atom::retry) {
+      if (self->state.job.state != job_state::retrying)
+        return;
+      change(self, job_state::queued);
+      enqueue(self);
+    },
+    [self](atom::persisted, uint64_t no) {
+      auto& st = self->state;
+      if (no == 0) {
+        // A write was refused or failed: write the current state again.
+        // Later writes carry the same or newer state, so once is enough.
+        log::warning() << "job " << st.job.id << ": store write failed; "
+                       << "retrying";
+        self->delayed_send(self, persist_retry, atom::persisted::value,
+                           std::numeric_limits<uint64_t>::max());
+        return;
+      }
+      if (no == std::numeric_limits<uint64_t>::max()) {
+        persist(self);
+        return;
+      }
+      if (no != st.writes_issued || !is_final(st.job.state))
+        return;
+      self->send(st.ctx->manager,
+                 job_done{std::move(st.job), std::move(st.callbacks)});
+      self->quit();
+    },
+    [self](atom::adapter_gone) {
+      auto& job = self->state.job;
+      if (!is_final(job.state) && job.state != job_state::running)
+        change(self, job_state::failed, "adapter '" + job.adapter
+                                          + "' was deleted");
+    },
+  };
+}
+
+} // namespace ns

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/actors.hpp"
+#include "actors/job_context.hpp"
+
+namespace ns {
+
+struct job_actor_state {
+  static inline constexpr const char* name = "job";
+
+  job_record job;
+  std::shared_ptr<const job_context> ctx;
+  adapter_actor adapter;
+  uint64_t seq = 0;
+  /// Result callbacks to send at the final state.
+  std::vector<std::string> callbacks;
+  /// The instance holding the job while it runs (for cancel).
+  caf::actor instance;
+  /// Writes of this job not yet durable; the actor quits only after the
+  /// final one is.
+  uint64_t writes_issued = 0;
+};
+
+/// Spawned for each non-final job: at acceptance, and at recovery. A job found
+/// `running` or `canceling` after a crash is resolved first (delivered again,
+/// or canceled).
+job_actor::behavior_type
+job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
+    std::vector<std::string> callbacks, uint64_t seq, adapter_actor adapter,
+    std::shared_ptr<const job_context> ctx);
+
+} // namespace ns

@@ -1,0 +1,137 @@
+#include "actors/job_ingest.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <caf/send.hpp>
+
+#include "actors/clock.hpp"
+#include "config/error.hpp"
+#include "store/keys.hpp"
+
+namespace ns {
+
+namespace {
+
+caf::error field_error(std::string_view field, std::string message) {
+  boost::json::object details{{"field", field}};
+  return make_error(ec::invalid_field, std::move(message),
+                    boost::json::serialize(details));
+}
+
+} // namespace
+
+job_ingest::job_ingest(store::group_commit& commit,
+                       std::shared_ptr<registry_view> view,
+                       job_manager_actor manager, std::string node_id)
+  : commit_(commit),
+    view_(std::move(view)),
+    manager_(std::move(manager)),
+    node_id_(std::move(node_id)) {
+}
+
+void job_ingest::submit(
+  const client_record& client, job_submission sub,
+  std::function<void(caf::expected<submit_outcome>)> done) {
+  auto snap = view_->get();
+  auto* entry = snap->adapter(sub.adapter);
+  if (entry == nullptr)
+    return done(make_error(ec::not_found,
+                           "adapter '" + sub.adapter + "' does not exist",
+                           R"({"field":"adapter"})"));
+  if (!client.adapters.allows(sub.adapter))
+    return done(make_error(ec::adapter_not_allowed,
+                           "client '" + client.name
+                             + "' may not use adapter '" + sub.adapter + "'",
+                           R"({"field":"adapter"})"));
+  if (auto violations = entry->schema->check(sub.params);
+      !violations.empty()) {
+    boost::json::array errors;
+    for (auto& v : violations)
+      errors.push_back(
+        boost::json::object{{"path", v.path}, {"message", v.message}});
+    boost::json::object details{{"errors", std::move(errors)}};
+    return done(make_error(ec::invalid_params,
+                           "params do not match the schema of adapter '"
+                             + sub.adapter + "'",
+                           boost::json::serialize(details)));
+  }
+  auto now = clock::now_ms();
+  job_record job;
+  if (sub.expire_ms) {
+    if (*sub.expire_ms <= now)
+      return done(field_error("expire_time", "expire_time is in the past"));
+    job.expire_ms = *sub.expire_ms;
+  } else if (sub.ttl_s) {
+    job.expire_ms = now + *sub.ttl_s * 1000;
+  } else {
+    job.expire_ms = now + entry->rec.default_ttl_s * 1000;
+  }
+  job.state = job_state::queued;
+  if (sub.scheduled_ms && *sub.scheduled_ms > now) {
+    if (*sub.scheduled_ms >= job.expire_ms)
+      return done(field_error("scheduled_at",
+                              "scheduled_at must be before expire_time"));
+    job.scheduled_ms = *sub.scheduled_ms;
+    job.state = job_state::scheduled;
+  }
+  job.id = new_job_id(node_id_);
+  job.client_id = client.id;
+  job.adapter = std::move(sub.adapter);
+  job.params = std::move(sub.params_text);
+  job.idempotency_key = std::move(sub.idempotency_key);
+  job.callback_url = std::move(sub.callback_url);
+  job.priority = sub.priority;
+  job.create_ms = now;
+
+  store::write_batch batch;
+  batch.put(store::cf::jobs, store::keys::job(job.id), encode(job));
+  batch.put(store::cf::active, store::keys::job(job.id), {});
+  if (!job.callback_url.empty())
+    batch.put(store::cf::callbacks,
+              store::keys::callback(job.id, job.callback_url), {});
+  auto overloaded = [] {
+    return make_error(ec::overloaded,
+                      "the store is not keeping up; nothing was accepted");
+  };
+  auto manager = manager_;
+  if (job.idempotency_key.empty()) {
+    auto shared = std::make_shared<job_record>(std::move(job));
+    auto ok = commit_.submit(
+      std::move(batch), [shared, manager, done](const caf::error& err) {
+        if (err)
+          return done(err);
+        caf::anon_send(manager, job_accepted{*shared});
+        done(submit_outcome{std::move(*shared), false});
+      });
+    if (!ok)
+      done(overloaded());
+    return;
+  }
+  auto key = store::keys::idempotency(job.client_id, job.idempotency_key);
+  batch.put(store::cf::idempotency, key,
+            store::keys::idempotency_value(now, job.id));
+  store::group_commit::guard g{
+    store::cf::idempotency, key, [now](std::string_view existing) {
+      auto e = store::keys::parse_idempotency_value(existing);
+      return e && e->created_ms + idempotency_window_ms > now;
+    }};
+  auto shared = std::make_shared<job_record>(std::move(job));
+  auto ok = commit_.submit(
+    std::move(batch), std::move(g),
+    [shared, manager, done](const caf::error& err,
+                            std::optional<std::string> existing) {
+      if (err)
+        return done(err);
+      if (existing) {
+        auto e = store::keys::parse_idempotency_value(*existing);
+        job_record first;
+        first.id = e ? std::string{e->job_id} : std::string{};
+        return done(submit_outcome{std::move(first), true});
+      }
+      caf::anon_send(manager, job_accepted{*shared});
+      done(submit_outcome{std::move(*shared), false});
+    });
+  if (!ok)
+    done(overloaded());
+}
+
+} // namespace ns

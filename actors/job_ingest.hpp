@@ -1,0 +1,63 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/json/value.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/registry.hpp"
+#include "store/group_commit.hpp"
+
+namespace ns {
+
+/// A job as a client submitted it, already checked for syntax and types at
+/// the HTTP edge.
+struct job_submission {
+  std::string adapter;
+  /// The params object: as text (stored, delivered) and parsed (validated).
+  std::string params_text;
+  boost::json::value params;
+  std::optional<uint64_t> expire_ms;
+  std::optional<uint64_t> ttl_s;
+  std::optional<uint64_t> scheduled_ms;
+  std::string callback_url;
+  job_priority priority = job_priority::normal;
+  std::string idempotency_key;
+};
+
+/// How a submission ended: a new durable job, or the job an earlier
+/// submission with the same Idempotency-Key made.
+struct submit_outcome {
+  job_record job;
+  bool duplicate = false;
+};
+
+/// The accept path, callable from any HTTP thread: checks the job against
+/// its adapter (existence, permission, params schema, times), makes it
+/// durable by group commit, hands it to the job manager, and only then
+/// answers. Never blocks the caller.
+class job_ingest {
+public:
+  job_ingest(store::group_commit& commit, std::shared_ptr<registry_view> view,
+             job_manager_actor manager, std::string node_id);
+
+  /// `done` runs once, on the commit thread or the caller's. For a duplicate
+  /// only `job.id` is known; the caller looks the job up.
+  void submit(const client_record& client, job_submission sub,
+              std::function<void(caf::expected<submit_outcome>)> done);
+
+  /// How long an Idempotency-Key names its first job.
+  static constexpr uint64_t idempotency_window_ms = 24ull * 3600 * 1000;
+
+private:
+  store::group_commit& commit_;
+  std::shared_ptr<registry_view> view_;
+  job_manager_actor manager_;
+  std::string node_id_;
+};
+
+} // namespace ns

@@ -1,0 +1,325 @@
+#include "actors/job_manager.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <caf/send.hpp>
+
+#include "actors/adapter_actor.hpp"
+#include "actors/callback_actor.hpp"
+#include "actors/job_actor.hpp"
+#include "actors/repeater.hpp"
+#include "config/error.hpp"
+#include "config/log.hpp"
+#include "store/keys.hpp"
+
+namespace ns {
+
+namespace {
+
+using self_ptr = job_manager_actor::stateful_pointer<job_manager_state>;
+
+void start_callbacks(self_ptr self, const job_record& job,
+                     const std::vector<std::string>& urls) {
+  if (urls.empty())
+    return;
+  auto body = callback_body(job);
+  for (auto& url : urls) {
+    auto hdl = self->spawn<caf::monitored>(
+      callback, std::shared_ptr<const job_context>{self->state.ctx}, job.id,
+      job.client_id, url, body);
+    self->state.callbacks.emplace(hdl.address(), hdl);
+  }
+}
+
+void count(self_ptr self, const std::string& adapter, job_state s, int delta) {
+  auto i = static_cast<size_t>(s);
+  self->state.total.by_state[i] += delta;
+  self->state.per_adapter[adapter].by_state[i] += delta;
+}
+
+adapter_actor adapter_for(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  if (auto i = st.adapters.find(name); i != st.adapters.end())
+    return i->second;
+  auto entry = st.ctx->view->get()->adapter(name);
+  if (entry == nullptr)
+    return adapter_actor{};
+  auto shared = st.ctx->view->get()->adapters.at(name);
+  auto hdl = self->spawn(adapter, shared,
+                         std::shared_ptr<const job_context>{st.ctx});
+  st.adapters.emplace(name, hdl);
+  return hdl;
+}
+
+void spawn_job(self_ptr self, job_record rec,
+               std::vector<std::string> callbacks) {
+  auto& st = self->state;
+  auto id = rec.id;
+  auto name = rec.adapter;
+  auto state = rec.state;
+  auto ad = adapter_for(self, name);
+  auto hdl = self->spawn(job, std::move(rec), std::move(callbacks),
+                         st.next_seq++, ad,
+                         std::shared_ptr<const job_context>{st.ctx});
+  st.live.emplace(id, job_manager_state::live_job{hdl, name});
+  count(self, name, state, +1);
+  if (!ad)
+    self->send(hdl, atom::adapter_gone::value);
+}
+
+/// Answers a query about a job that has no actor: read it from the store.
+void answer_from_store(self_ptr self, const job_query& q) {
+  auto& st = self->state;
+  auto bytes = st.db->get(store::cf::jobs, store::keys::job(q.job_id));
+  if (!bytes) {
+    q.reply(bytes.error());
+    return;
+  }
+  if (!bytes->has_value()) {
+    q.reply(make_error(ec::not_found, "job '" + q.job_id + "' does not exist"));
+    return;
+  }
+  auto rec = decode_job(**bytes);
+  if (!rec) {
+    q.reply(rec.error());
+    return;
+  }
+  // Another client's job does not exist for this one.
+  if (rec->client_id != q.client_id) {
+    q.reply(make_error(ec::not_found, "job '" + q.job_id + "' does not exist"));
+    return;
+  }
+  switch (q.kind) {
+    case job_query_kind::get:
+      q.reply(std::move(*rec));
+      return;
+    case job_query_kind::cancel:
+      q.reply(make_error(ec::already_final,
+                         "job is already "
+                           + std::string{to_string(rec->state)}));
+      return;
+    case job_query_kind::subscribe:
+      start_callbacks(self, *rec, {q.callback_url});
+      q.reply(std::move(*rec));
+      return;
+  }
+}
+
+std::string stats_json(self_ptr self) {
+  auto& st = self->state;
+  auto states = [](const job_counters& c) {
+    boost::json::object o;
+    for (size_t i = 0; i < job_counters::states; ++i)
+      o[to_string(static_cast<job_state>(i))] = c.by_state[i];
+    return o;
+  };
+  boost::json::object adapters;
+  for (auto& [name, c] : st.per_adapter)
+    adapters[name] = states(c);
+  boost::json::object out{
+    {"jobs", states(st.total)},
+    {"adapters", std::move(adapters)},
+    {"live_jobs", st.live.size()},
+    {"accepted_total", st.accepted},
+    {"delivered_total", st.delivered},
+    {"ingest_per_s", st.ingest_rate},
+    {"delivery_per_s", st.delivery_rate},
+    {"store_pending_writes", st.ctx->commit->pending()},
+    {"note", "final-state counts are since this node started"},
+  };
+  return boost::json::serialize(out);
+}
+
+} // namespace
+
+caf::expected<recovery> recover_jobs(const store::db& db) {
+  recovery out;
+  std::unordered_map<std::string, size_t> index;
+  caf::error failure;
+  auto err = db.scan(store::cf::active, "",
+                     [&](std::string_view key, std::string_view) {
+                       auto bytes = db.get(store::cf::jobs, key);
+                       if (!bytes) {
+                         failure = bytes.error();
+                         return false;
+                       }
+                       if (!bytes->has_value())
+                         return true; // index without record: nothing to do
+                       auto rec = decode_job(**bytes);
+                       if (!rec) {
+                         failure = rec.error();
+                         return false;
+                       }
+                       if (is_final(rec->state))
+                         return true;
+                       index.emplace(rec->id, out.jobs.size());
+                       out.jobs.push_back(recovered_job{std::move(*rec), {}});
+                       return true;
+                     });
+  if (err)
+    return err;
+  if (failure)
+    return failure;
+  err = db.scan(
+    store::cf::callbacks, "", [&](std::string_view key, std::string_view) {
+      auto sep = key.find('\0');
+      if (sep == std::string_view::npos)
+        return true;
+      auto id = std::string{key.substr(0, sep)};
+      auto url = std::string{key.substr(sep + 1)};
+      if (auto i = index.find(id); i != index.end()) {
+        out.jobs[i->second].callbacks.push_back(std::move(url));
+        return true;
+      }
+      auto bytes = db.get(store::cf::jobs, id);
+      if (bytes && bytes->has_value())
+        if (auto rec = decode_job(**bytes); rec && is_final(rec->state))
+          out.final_callbacks.emplace_back(std::move(*rec), std::move(url));
+      return true;
+    });
+  if (err)
+    return err;
+  return out;
+}
+
+job_manager_actor::behavior_type
+job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
+            const store::db* db, std::shared_ptr<recovery> recovered) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.db = db;
+  st.ctx->manager = caf::actor_cast<job_manager_actor>(self);
+  st.ctx->repeater = self->spawn(repeater);
+  for (auto& [name, entry] : st.ctx->view->get()->adapters)
+    adapter_for(self, name);
+  if (recovered) {
+    for (auto& r : recovered->jobs)
+      spawn_job(self, std::move(r.job), std::move(r.callbacks));
+    for (auto& [rec, url] : recovered->final_callbacks)
+      start_callbacks(self, rec, {url});
+    log::info() << "recovery: " << recovered->jobs.size()
+                << " jobs resumed, " << recovered->final_callbacks.size()
+                << " callbacks pending";
+    recovered.reset();
+  }
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    self->state.callbacks.erase(dm.source);
+  });
+  // Everything this manager spawned goes down with it, so that the actor
+  // system can finish at shutdown.
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    auto& st = self->state;
+    for (auto& [id, j] : st.live)
+      self->send_exit(j.hdl, msg.reason);
+    for (auto& [addr, cb] : st.callbacks)
+      self->send_exit(cb, msg.reason);
+    for (auto& [name, ad] : st.adapters)
+      self->send_exit(ad, msg.reason);
+    self->send_exit(st.ctx->repeater, msg.reason);
+    self->quit(msg.reason);
+  });
+  self->delayed_send(self, std::chrono::seconds(1), atom::tick::value);
+  return {
+    [self](job_accepted& x) {
+      self->state.accepted += 1;
+      std::vector<std::string> cbs;
+      if (!x.job.callback_url.empty())
+        cbs.push_back(x.job.callback_url);
+      spawn_job(self, std::move(x.job), std::move(cbs));
+    },
+    [self](job_query& q) {
+      auto& st = self->state;
+      auto i = st.live.find(q.job_id);
+      if (i == st.live.end()) {
+        answer_from_store(self, q);
+        return;
+      }
+      auto hdl = i->second.hdl;
+      auto reply = q.reply;
+      auto client = q.client_id;
+      auto check = [reply, client](job_record& rec) {
+        if (rec.client_id != client)
+          reply(make_error(ec::not_found,
+                           "job '" + rec.id + "' does not exist"));
+        else
+          reply(std::move(rec));
+      };
+      auto fail = [reply](caf::error& err) { reply(std::move(err)); };
+      switch (q.kind) {
+        case job_query_kind::get:
+          self->request(hdl, caf::infinite, atom::get::value).then(check, fail);
+          return;
+        case job_query_kind::cancel:
+          // Ownership first: another client must not cancel this job.
+          self->request(hdl, caf::infinite, atom::get::value)
+            .then(
+              [self, hdl, check, fail, reply, client](job_record& rec) {
+                if (rec.client_id != client) {
+                  check(rec);
+                  return;
+                }
+                self->request(hdl, caf::infinite, atom::cancel::value)
+                  .then(check, fail);
+              },
+              fail);
+          return;
+        case job_query_kind::subscribe:
+          self->request(hdl, caf::infinite, atom::get::value)
+            .then(
+              [self, hdl, check, fail, url = q.callback_url,
+               client](job_record& rec) {
+                if (rec.client_id != client) {
+                  check(rec);
+                  return;
+                }
+                self->request(hdl, caf::infinite, atom::subscribe::value, url)
+                  .then(check, [self, check, url, rec](caf::error&) mutable {
+                    // The job finished in between: deliver at once.
+                    start_callbacks(self, rec, {url});
+                    check(rec);
+                  });
+              },
+              fail);
+          return;
+      }
+    },
+    [self](const stats_query& q) { q.reply(stats_json(self)); },
+    [self](const adapter_changed& change) {
+      auto& st = self->state;
+      if (change.entry) {
+        if (auto i = st.adapters.find(change.name); i != st.adapters.end())
+          self->send(i->second, change);
+        else
+          adapter_for(self, change.name);
+        return;
+      }
+      if (auto i = st.adapters.find(change.name); i != st.adapters.end()) {
+        self->send_exit(i->second, caf::exit_reason::user_shutdown);
+        st.adapters.erase(i);
+      }
+      for (auto& [id, j] : st.live)
+        if (j.adapter == change.name)
+          self->send(j.hdl, atom::adapter_gone::value);
+    },
+    [self](const job_transition& t) {
+      count(self, t.adapter, t.from, -1);
+      count(self, t.adapter, t.to, +1);
+      if (t.to == job_state::succeeded)
+        self->state.delivered += 1;
+    },
+    [self](const job_done& d) {
+      self->state.live.erase(d.job.id);
+      start_callbacks(self, d.job, d.callbacks);
+    },
+    [self](atom::tick) {
+      auto& st = self->state;
+      st.ingest_rate = static_cast<double>(st.accepted - st.accepted_at_tick);
+      st.delivery_rate
+        = static_cast<double>(st.delivered - st.delivered_at_tick);
+      st.accepted_at_tick = st.accepted;
+      st.delivered_at_tick = st.delivered;
+      self->delayed_send(self, std::chrono::seconds(1), atom::tick::value);
+    },
+  };
+}
+
+} // namespace ns

@@ -1,0 +1,142 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/job.hpp"
+#include "actors/messages.hpp"
+#include "actors/model.hpp"
+#include "actors/outbound_http.hpp"
+#include "actors/registry.hpp"
+
+// Messages of the job pipeline. Like the admin messages they never leave the
+// process; those from the HTTP front carry a completion.
+
+namespace ns {
+
+// -- HTTP front -> job manager -------------------------------------------------
+
+/// A job that is durable now (its 202 is on the way): give it an actor.
+struct job_accepted {
+  job_record job;
+};
+
+enum class job_query_kind : uint8_t { get, cancel, subscribe };
+
+/// GET, DELETE or a notification subscription for one job of one client.
+struct job_query {
+  job_query_kind kind = job_query_kind::get;
+  std::string job_id;
+  std::string client_id;
+  /// For subscribe: where to POST the final state.
+  std::string callback_url;
+  reply_fn<job_record> reply;
+};
+
+/// The admin asks for counters (GET /v1/stats).
+struct stats_query {
+  std::function<void(std::string json)> reply;
+};
+
+// -- registry -> job manager -----------------------------------------------------
+
+/// An adapter was created, changed (config, blocked, ...) or deleted.
+struct adapter_changed {
+  std::string name;
+  /// Empty when deleted.
+  std::shared_ptr<const adapter_entry> entry;
+};
+
+// -- job manager / adapter / instances <-> job actor ------------------------------
+
+/// An instance asks the job for its payload; the job starts running unless it
+/// was canceled or expired meanwhile (then the reply is an error).
+struct take_job {
+  caf::actor instance;
+};
+
+/// The outcome of one delivery attempt.
+struct attempt_result {
+  enum class kind : uint8_t { succeeded, failed, not_sent };
+  kind outcome = kind::failed;
+  bool retryable = false;
+  std::string message;
+  /// The receiver asked to wait this long before the next attempt (0: no).
+  uint64_t retry_after_ms = 0;
+};
+
+/// A ready job waiting in its adapter's queue.
+struct enqueue_job {
+  caf::actor job;
+  std::string job_id;
+  job_priority priority = job_priority::normal;
+  uint64_t seq = 0;
+};
+
+/// An instance can take `credit` more jobs.
+struct want_work {
+  caf::actor instance;
+  uint32_t credit = 0;
+};
+
+/// The adapter hands a queued job to an instance.
+struct work_item {
+  caf::actor job;
+  std::string job_id;
+};
+
+/// Cancel of a job an instance holds.
+struct cancel_attempt {
+  std::string job_id;
+};
+
+/// A job actor reached a durable final state and is about to quit; the
+/// manager sends its result callbacks.
+struct job_done {
+  job_record job;
+  std::vector<std::string> callbacks;
+};
+
+/// A job actor changed state (counters).
+struct job_transition {
+  std::string adapter;
+  job_state from;
+  job_state to;
+};
+
+/// Asks the repeater whether and when to try again.
+struct retry_request {
+  uint32_t attempts = 0;
+  retry_policy policy;
+  uint64_t retry_after_ms = 0;
+};
+
+struct retry_decision {
+  bool retry = false;
+  uint64_t delay_ms = 0;
+};
+
+} // namespace ns
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_accepted)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::stats_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::adapter_changed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::take_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::attempt_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::enqueue_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::want_work)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::work_item)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::cancel_attempt)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_transition)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::retry_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::retry_decision)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::http_outcome)

@@ -1,0 +1,95 @@
+#include "net/json_fields.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "config/error.hpp"
+
+namespace ns::net::json_fields {
+
+namespace {
+
+simdjson::dom::parser& thread_parser() {
+  // One parser per thread: it keeps its buffers between requests.
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+} // namespace
+
+caf::error invalid(std::string_view field, std::string message) {
+  boost::json::object details{{"field", field}};
+  return make_error(ec::invalid_field, std::move(message),
+                    boost::json::serialize(details));
+}
+
+caf::expected<object> parse_body(std::string_view body) {
+  if (body.empty())
+    return make_error(ec::malformed_json,
+                      "the request body must be a JSON object, got nothing");
+  element doc;
+  if (auto err = thread_parser().parse(body.data(), body.size()).get(doc))
+    return make_error(ec::malformed_json, std::string{"the request body is not "
+                                                      "valid JSON: "}
+                                            + simdjson::error_message(err));
+  object obj;
+  if (doc.get_object().get(obj))
+    return make_error(ec::malformed_json,
+                      "the request body must be a JSON object");
+  return obj;
+}
+
+caf::error only_known(const object& obj,
+                      std::initializer_list<std::string_view> known,
+                      std::string_view prefix) {
+  for (auto field : obj) {
+    bool ok = false;
+    for (auto k : known)
+      ok = ok || field.key == k;
+    if (!ok) {
+      auto name = std::string{prefix} + std::string{field.key};
+      return invalid(name, "unknown field '" + name + "'");
+    }
+  }
+  return {};
+}
+
+caf::expected<std::string> get_string(element v, std::string_view field,
+                                      size_t max_len) {
+  std::string_view s;
+  if (v.get_string().get(s))
+    return invalid(field, "field '" + std::string{field} + "' must be a string");
+  if (s.empty() || s.size() > max_len)
+    return invalid(field, "field '" + std::string{field} + "' must have 1 to "
+                            + std::to_string(max_len) + " characters");
+  return std::string{s};
+}
+
+caf::expected<bool> get_bool(element v, std::string_view field) {
+  bool b = false;
+  if (v.get_bool().get(b))
+    return invalid(field, "field '" + std::string{field}
+                            + "' must be true or false");
+  return b;
+}
+
+caf::expected<uint64_t> get_uint(element v, std::string_view field,
+                                 uint64_t min, uint64_t max) {
+  uint64_t n = 0;
+  if (v.type() != element_type::UINT64 && v.type() != element_type::INT64)
+    return invalid(field, "field '" + std::string{field}
+                            + "' must be a whole number");
+  if (v.get_uint64().get(n) || n < min || n > max)
+    return invalid(field, "field '" + std::string{field} + "' must be between "
+                            + std::to_string(min) + " and "
+                            + std::to_string(max));
+  return n;
+}
+
+boost::json::value to_boost(element v) {
+  // simdjson already checked the syntax; Boost.JSON keeps the tree we store.
+  return boost::json::parse(simdjson::to_string(v));
+}
+
+} // namespace ns::net::json_fields
