@@ -3,6 +3,8 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -147,4 +149,78 @@ TEST_F(StoreDb, SecondOpenOfTheSameDirectoryIsRefusedClearly) {
   ASSERT_FALSE(second);
   EXPECT_EQ(code_of(second.error()), ec::store_locked);
   EXPECT_NE(message_of(second.error()).find("in use"), std::string::npos);
+}
+
+TEST_F(GroupCommit, GuardKeepsTheFirstWriterOfAKey) {
+  auto db = store::db::open(opts);
+  ASSERT_TRUE(db);
+  store::group_commit gc{**db, 64, 1000};
+  std::atomic<int> written{0};
+  std::atomic<int> blocked{0};
+  std::mutex mtx;
+  std::vector<std::string> seen;
+  std::vector<std::thread> threads;
+  // Many writers race for one key within and across commits.
+  for (int w = 0; w < 8; ++w)
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < 20; ++i) {
+        store::write_batch b;
+        auto value = "w" + std::to_string(w) + "-" + std::to_string(i);
+        b.put(store::cf::idempotency, "key", value);
+        b.put(store::cf::jobs, value, "job");
+        store::group_commit::guard g{
+          store::cf::idempotency, "key",
+          [](std::string_view) { return true; }};
+        ASSERT_TRUE(gc.submit(std::move(b), std::move(g),
+                              [&](const caf::error& err,
+                                  std::optional<std::string> existing) {
+                                ASSERT_FALSE(err);
+                                if (existing) {
+                                  blocked.fetch_add(1);
+                                  std::lock_guard<std::mutex> lock{mtx};
+                                  seen.push_back(*existing);
+                                } else {
+                                  written.fetch_add(1);
+                                }
+                              }));
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  gc.stop();
+  EXPECT_EQ(written.load(), 1);
+  EXPECT_EQ(blocked.load(), 159);
+  auto winner = (*db)->get(store::cf::idempotency, "key");
+  ASSERT_TRUE(winner && winner->has_value());
+  for (auto& s : seen)
+    EXPECT_EQ(s, **winner);
+  // Blocked batches wrote nothing at all.
+  int jobs = 0;
+  ASSERT_FALSE((*db)->scan(store::cf::jobs, "",
+                           [&](std::string_view, std::string_view) {
+                             ++jobs;
+                             return true;
+                           }));
+  EXPECT_EQ(jobs, 1);
+}
+
+TEST_F(GroupCommit, ExpiredGuardValueIsOverwritten) {
+  auto db = store::db::open(opts);
+  ASSERT_TRUE(db);
+  store::write_batch old;
+  old.put(store::cf::idempotency, "key", "stale");
+  ASSERT_FALSE((*db)->write(old));
+  store::group_commit gc{**db, 64, 1000};
+  std::promise<bool> wrote;
+  store::write_batch b;
+  b.put(store::cf::idempotency, "key", "fresh");
+  ASSERT_TRUE(gc.submit(
+    std::move(b),
+    store::group_commit::guard{store::cf::idempotency, "key",
+                               [](std::string_view v) { return v != "stale"; }},
+    [&](const caf::error& err, std::optional<std::string> existing) {
+      wrote.set_value(!err && !existing);
+    }));
+  EXPECT_TRUE(wrote.get_future().get());
+  EXPECT_EQ(*(*db)->get(store::cf::idempotency, "key").value(), "fresh");
 }

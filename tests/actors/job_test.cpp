@@ -1,0 +1,158 @@
+#include "actors/job.hpp"
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "actors/job_view.hpp"
+#include "actors/repeater.hpp"
+#include "actors/webhook_instance.hpp"
+
+using namespace ns;
+
+namespace {
+
+job_record sample() {
+  job_record j;
+  j.id = "n1-0001";
+  j.client_id = "cl_1";
+  j.adapter = "hook";
+  j.params = R"({"text":"hi \"there\""})";
+  j.idempotency_key = "k-1";
+  j.callback_url = "http://127.0.0.1:1/cb";
+  j.last_error = "HTTP 500";
+  j.priority = job_priority::high;
+  j.state = job_state::retrying;
+  j.attempts = 3;
+  j.create_ms = 1;
+  j.expire_ms = 2;
+  j.scheduled_ms = 3;
+  j.start_ms = 4;
+  j.finish_ms = 5;
+  j.retry_at_ms = 6;
+  return j;
+}
+
+} // namespace
+
+TEST(JobRecord, RoundTripsEveryField) {
+  auto j = sample();
+  auto bytes = encode(j);
+  auto back = decode_job(bytes);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->id, j.id);
+  EXPECT_EQ(back->params, j.params);
+  EXPECT_EQ(back->idempotency_key, j.idempotency_key);
+  EXPECT_EQ(back->callback_url, j.callback_url);
+  EXPECT_EQ(back->last_error, j.last_error);
+  EXPECT_EQ(back->priority, job_priority::high);
+  EXPECT_EQ(back->state, job_state::retrying);
+  EXPECT_EQ(back->attempts, 3u);
+  EXPECT_EQ(back->create_ms, 1u);
+  EXPECT_EQ(back->retry_at_ms, 6u);
+  EXPECT_EQ(peek_state(bytes), job_state::retrying);
+  EXPECT_EQ(peek_finish_ms(bytes), 5u);
+}
+
+TEST(JobRecord, CorruptBytesAreErrors) {
+  auto bytes = encode(sample());
+  EXPECT_FALSE(decode_job(""));
+  EXPECT_FALSE(decode_job(bytes.substr(0, bytes.size() - 1)));
+  auto bad = bytes;
+  bad[1] = 42; // no such state
+  EXPECT_FALSE(decode_job(bad));
+  EXPECT_FALSE(peek_state(bad));
+}
+
+TEST(JobRecord, FinalStates) {
+  for (auto s : {job_state::succeeded, job_state::failed, job_state::expired,
+                 job_state::canceled})
+    EXPECT_TRUE(is_final(s));
+  for (auto s : {job_state::scheduled, job_state::queued, job_state::running,
+                 job_state::retrying, job_state::canceling})
+    EXPECT_FALSE(is_final(s));
+}
+
+TEST(JobRecord, IdsNameTheNodeAndSortByTime) {
+  auto a = new_job_id("n7");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  auto b = new_job_id("n7");
+  EXPECT_EQ(a.rfind("n7-", 0), 0u);
+  EXPECT_EQ(a.size(), 3u + 24u);
+  EXPECT_LT(a, b);
+  std::set<std::string> ids;
+  for (int i = 0; i < 10000; ++i)
+    ids.insert(new_job_id("n1"));
+  EXPECT_EQ(ids.size(), 10000u);
+}
+
+TEST(JobView, DeliveryBodyCarriesParamsVerbatim) {
+  auto body = delivery_json(sample());
+  EXPECT_NE(body.find(R"("params":{"text":"hi \"there\""})"), std::string::npos)
+    << body;
+  EXPECT_NE(body.find(R"("idempotency_key":"k-1")"), std::string::npos);
+  EXPECT_NE(body.find(R"("attempt":3)"), std::string::npos);
+  EXPECT_EQ(body.back(), '}');
+}
+
+TEST(Backoff, GrowsExponentiallyUnderTheCapWithJitter) {
+  std::mt19937_64 rng{42};
+  retry_policy p{10, 100, 1000};
+  for (uint32_t attempts = 1; attempts <= 8; ++attempts) {
+    uint64_t ceiling = std::min<uint64_t>(1000, 100ull << (attempts - 1));
+    uint64_t hi = 0;
+    for (int i = 0; i < 500; ++i) {
+      auto d = backoff_ms(p, attempts, 0, rng);
+      EXPECT_LE(d, ceiling);
+      hi = std::max(hi, d);
+    }
+    EXPECT_GT(hi, ceiling / 2) << "jitter should spread up to the ceiling";
+  }
+  // Huge attempt counts neither overflow nor pass the cap.
+  EXPECT_LE(backoff_ms(p, 1000, 0, rng), 1000u);
+}
+
+TEST(Backoff, HonoursRetryAfter) {
+  std::mt19937_64 rng{1};
+  retry_policy p{10, 100, 1000};
+  for (int i = 0; i < 100; ++i)
+    EXPECT_GE(backoff_ms(p, 1, 5000, rng), 5000u);
+}
+
+TEST(WebhookOutcome, MapsStatusesToRetryOrFail) {
+  auto with = [](unsigned status) {
+    http_outcome o;
+    o.status = status;
+    return classify(o);
+  };
+  EXPECT_EQ(with(200).outcome, attempt_result::kind::succeeded);
+  EXPECT_EQ(with(204).outcome, attempt_result::kind::succeeded);
+  for (unsigned s : {408u, 429u, 500u, 502u, 503u}) {
+    EXPECT_EQ(with(s).outcome, attempt_result::kind::failed) << s;
+    EXPECT_TRUE(with(s).retryable) << s;
+  }
+  for (unsigned s : {301u, 400u, 401u, 404u, 422u})
+    EXPECT_FALSE(with(s).retryable) << s;
+  http_outcome refused;
+  refused.error = "connect: connection refused";
+  EXPECT_TRUE(classify(refused).retryable);
+  http_outcome cert;
+  cert.error = "tls: certificate verify failed";
+  cert.permanent = true;
+  EXPECT_FALSE(classify(cert).retryable);
+  http_outcome slow;
+  slow.status = 429;
+  slow.retry_after = "3";
+  EXPECT_EQ(classify(slow).retry_after_ms, 3000u);
+}
+
+TEST(WebhookOutcome, RetryAfterForms) {
+  EXPECT_EQ(retry_after_ms(""), 0u);
+  EXPECT_EQ(retry_after_ms("0"), 0u);
+  EXPECT_EQ(retry_after_ms("120"), 120000u);
+  EXPECT_EQ(retry_after_ms("soon"), 0u);
+  EXPECT_EQ(retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), 0u); // past
+  EXPECT_GT(retry_after_ms("Fri, 01 Jan 2100 00:00:00 GMT"), 0u);
+}
