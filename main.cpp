@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <optional>
 
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
 
+#include "actors/clock.hpp"
 #include "actors/credentials.hpp"
 #include "actors/job_ingest.hpp"
 #include "actors/job_manager.hpp"
@@ -30,6 +32,7 @@
 #include "net/http_server.hpp"
 #include "store/db.hpp"
 #include "store/group_commit.hpp"
+#include "store/keys.hpp"
 
 namespace {
 
@@ -78,6 +81,26 @@ caf::expected<std::string> admin_token(const ns::config::options& opts) {
   return token;
 }
 
+/// Compaction drops finished jobs past `jobs.retention` and idempotency keys
+/// past their 24 h: no scan loop ever looks for them.
+ns::store::retention retention(const ns::config::options& opts) {
+  auto keep_ms = static_cast<uint64_t>(opts.jobs.retention.count());
+  ns::store::retention out;
+  out.jobs = [keep_ms](std::string_view, std::string_view value) {
+    auto state = ns::peek_state(value);
+    auto finished = ns::peek_finish_ms(value);
+    return state && ns::is_final(*state) && finished && *finished != 0
+           && *finished + keep_ms < ns::clock::now_ms();
+  };
+  out.idempotency = [](std::string_view, std::string_view value) {
+    auto e = ns::store::keys::parse_idempotency_value(value);
+    return e
+           && e->created_ms + ns::job_ingest::idempotency_window_ms
+                < ns::clock::now_ms();
+  };
+  return out;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -103,7 +126,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto db = ns::store::db::open(opts.store);
+  auto db = ns::store::db::open(opts.store, retention(opts));
   if (!db)
     return fail(db.error(), 1);
   auto token = admin_token(opts);
@@ -115,7 +138,7 @@ int main(int argc, char** argv) {
   ns::log::info() << "store: " << opts.store.path << " ("
                   << snapshot->clients.size() << " clients, "
                   << snapshot->adapters.size() << " adapters)";
-  auto recovered = ns::recover_jobs(**db);
+  auto recovered = ns::recover_jobs(**db, opts.jobs.max_live);
   if (!recovered)
     return fail(recovered.error(), 1);
   auto view = std::make_shared<ns::registry_view>();
@@ -140,8 +163,16 @@ int main(int argc, char** argv) {
     // The manager rebuilds every non-final job's actor and timers before the
     // first request is served.
     auto jobs = sys.spawn<caf::detached>(
-      ns::job_manager, ctx, db->get(),
+      ns::job_manager, ctx, db->get(), opts.jobs.max_live,
       std::make_shared<ns::recovery>(std::move(*recovered)));
+    {
+      // /readyz turns 200 only after the manager rebuilt every job's actor
+      // and timers: its first answer comes after its start-up.
+      std::promise<void> recovered_all;
+      caf::anon_send(jobs, ns::stats_query{
+                             [&](std::string) { recovered_all.set_value(); }});
+      recovered_all.get_future().wait();
+    }
     auto registry = sys.spawn(ns::registry, view, &commit, jobs);
     auto ingest = std::make_shared<ns::job_ingest>(commit, view, jobs,
                                                    opts.node.id);

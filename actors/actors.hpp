@@ -51,6 +51,7 @@ using job_manager_actor = caf::typed_actor<
   caf::reacts_to<job_accepted>, caf::reacts_to<job_query>,
   caf::reacts_to<stats_query>, caf::reacts_to<adapter_changed>,
   caf::reacts_to<job_done>, caf::reacts_to<job_transition>,
-  caf::reacts_to<atom::tick>>;
+  caf::reacts_to<atom::tick>, caf::reacts_to<atom::due>,
+  caf::reacts_to<atom::persisted, std::string>>;
 
 } // namespace ns

@@ -16,5 +16,6 @@ using persisted = caf::atom_constant<caf::atom("persisted")>;
 using adapter_gone = caf::atom_constant<caf::atom("adgone")>;
 using tick = caf::atom_constant<caf::atom("tick")>;
 using attempt = caf::atom_constant<caf::atom("attempt")>;
+using due = caf::atom_constant<caf::atom("due")>;
 
 } // namespace ns::atom

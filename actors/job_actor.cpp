@@ -30,8 +30,12 @@ void persist(self_ptr self) {
   auto& st = self->state;
   store::write_batch batch;
   batch.put(store::cf::jobs, store::keys::job(st.job.id), encode(st.job));
-  if (is_final(st.job.state))
-    batch.erase(store::cf::active, store::keys::job(st.job.id));
+  if (is_final(st.job.state)) {
+    batch.erase(store::cf::active,
+                store::keys::active(static_cast<uint8_t>(st.job.priority),
+                                    st.job.id));
+    batch.erase(store::cf::due, store::keys::due(st.job.expire_ms, st.job.id));
+  }
   auto no = ++st.writes_issued;
   auto hdl = caf::actor_cast<job_actor>(self);
   auto queued = st.ctx->commit->submit(

@@ -84,7 +84,10 @@ void job_ingest::submit(
 
   store::write_batch batch;
   batch.put(store::cf::jobs, store::keys::job(job.id), encode(job));
-  batch.put(store::cf::active, store::keys::job(job.id), {});
+  batch.put(store::cf::active,
+            store::keys::active(static_cast<uint8_t>(job.priority), job.id),
+            {});
+  batch.put(store::cf::due, store::keys::due(job.expire_ms, job.id), {});
   if (!job.callback_url.empty())
     batch.put(store::cf::callbacks,
               store::keys::callback(job.id, job.callback_url), {});

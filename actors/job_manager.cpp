@@ -5,6 +5,7 @@
 
 #include "actors/adapter_actor.hpp"
 #include "actors/callback_actor.hpp"
+#include "actors/clock.hpp"
 #include "actors/job_actor.hpp"
 #include "actors/repeater.hpp"
 #include "config/error.hpp"
@@ -66,6 +67,144 @@ void spawn_job(self_ptr self, job_record rec,
     self->send(hdl, atom::adapter_gone::value);
 }
 
+std::vector<std::string> stored_callbacks(self_ptr self,
+                                          const std::string& job_id) {
+  std::vector<std::string> out;
+  auto prefix = store::keys::callback_prefix(job_id);
+  (void) self->state.db->scan(store::cf::callbacks, prefix,
+                              [&](std::string_view key, std::string_view) {
+                                out.emplace_back(key.substr(prefix.size()));
+                                return true;
+                              });
+  return out;
+}
+
+/// Wakes the manager at `at_ms` to expire resting jobs, unless it will wake
+/// earlier anyway.
+void arm_due(self_ptr self, uint64_t at_ms) {
+  auto& st = self->state;
+  if (st.due_armed_ms != 0 && st.due_armed_ms <= at_ms)
+    return;
+  st.due_armed_ms = at_ms;
+  auto now = clock::now_ms();
+  self->delayed_send(self, std::chrono::milliseconds(at_ms > now ? at_ms - now : 0),
+                     atom::due::value);
+}
+
+/// Gives actors to resting jobs while the window has room: by priority, then
+/// oldest first (the order of the `active` keys).
+void refill(self_ptr self) {
+  auto& st = self->state;
+  auto& bl = st.backlog;
+  for (uint8_t p = 0; p < priorities; ++p) {
+    while (bl.maybe_resting[p] && st.live.size() < st.max_live) {
+      auto room = std::min<size_t>(st.max_live - st.live.size(), 512);
+      std::vector<std::string> keys;
+      auto err = st.db->scan(
+        store::cf::active, store::keys::active_prefix(p),
+        [&](std::string_view key, std::string_view) {
+          keys.emplace_back(key);
+          return keys.size() < room;
+        },
+        bl.cursor[p]);
+      if (err) {
+        log::error() << "backlog: " << message_of(err);
+        return;
+      }
+      if (keys.size() < room)
+        bl.maybe_resting[p] = false;
+      if (keys.empty())
+        break;
+      for (auto& key : keys) {
+        bl.cursor[p] = key;
+        auto id = std::string{store::keys::parse_active(key)->job_id};
+        if (st.live.count(id) != 0 || st.tombstones.count(id) != 0)
+          continue;
+        auto bytes = st.db->get(store::cf::jobs, store::keys::job(id));
+        if (!bytes || !bytes->has_value())
+          continue;
+        auto rec = decode_job(**bytes);
+        if (!rec || is_final(rec->state))
+          continue;
+        bl.resting = std::max<int64_t>(0, bl.resting - 1);
+        auto cbs = stored_callbacks(self, id);
+        spawn_job(self, std::move(*rec), std::move(cbs));
+      }
+    }
+  }
+}
+
+/// A job that rests in the store ends without ever getting an actor
+/// (canceled, or expired by the due timer).
+void finish_resting(self_ptr self, job_record rec, job_state to,
+                    std::string why) {
+  auto& st = self->state;
+  rec.state = to;
+  rec.finish_ms = clock::now_ms();
+  rec.last_error = std::move(why);
+  store::write_batch batch;
+  batch.put(store::cf::jobs, store::keys::job(rec.id), encode(rec));
+  batch.erase(store::cf::active,
+              store::keys::active(static_cast<uint8_t>(rec.priority), rec.id));
+  batch.erase(store::cf::due, store::keys::due(rec.expire_ms, rec.id));
+  st.tombstones.insert(rec.id);
+  st.backlog.resting = std::max<int64_t>(0, st.backlog.resting - 1);
+  count(self, rec.adapter, to, +1);
+  auto hdl = caf::actor_cast<job_manager_actor>(self);
+  auto id = rec.id;
+  auto cbs = stored_callbacks(self, rec.id);
+  auto ok = st.ctx->commit->submit(std::move(batch),
+                                   [hdl, id](const caf::error& err) {
+                                     if (err)
+                                       log::error() << "job " << id << ": "
+                                                    << message_of(err);
+                                     caf::anon_send(hdl,
+                                                    atom::persisted::value, id);
+                                   });
+  if (!ok) {
+    st.tombstones.erase(rec.id);
+    log::warning() << "job " << rec.id << ": store busy; will retry";
+    return;
+  }
+  start_callbacks(self, rec, cbs);
+}
+
+/// Expires resting jobs whose expire_time has passed, then re-arms for the
+/// next due instant. Live jobs have their own timers and are skipped.
+void check_due(self_ptr self) {
+  auto& st = self->state;
+  st.due_armed_ms = 0;
+  auto now = clock::now_ms();
+  std::vector<std::string> due_ids;
+  uint64_t next = 0;
+  (void) st.db->scan(store::cf::due, "",
+                     [&](std::string_view key, std::string_view) {
+                       auto e = store::keys::parse_due(key);
+                       if (!e)
+                         return true;
+                       if (e->at_ms > now) {
+                         next = e->at_ms;
+                         return false;
+                       }
+                       due_ids.emplace_back(e->job_id);
+                       return true;
+                     });
+  for (auto& id : due_ids) {
+    if (st.live.count(id) != 0 || st.tombstones.count(id) != 0)
+      continue;
+    auto bytes = st.db->get(store::cf::jobs, store::keys::job(id));
+    if (!bytes || !bytes->has_value())
+      continue;
+    auto rec = decode_job(**bytes);
+    if (!rec || is_final(rec->state))
+      continue;
+    finish_resting(self, std::move(*rec), job_state::expired,
+                   "not started before expire_time");
+  }
+  if (next != 0)
+    arm_due(self, next);
+}
+
 /// Answers a query about a job that has no actor: read it from the store.
 void answer_from_store(self_ptr self, const job_query& q) {
   auto& st = self->state;
@@ -93,12 +232,22 @@ void answer_from_store(self_ptr self, const job_query& q) {
       q.reply(std::move(*rec));
       return;
     case job_query_kind::cancel:
-      q.reply(make_error(ec::already_final,
-                         "job is already "
-                           + std::string{to_string(rec->state)}));
+      if (is_final(rec->state) || st.tombstones.count(rec->id) != 0) {
+        q.reply(make_error(ec::already_final,
+                           "job is already "
+                             + std::string{to_string(rec->state)}));
+        return;
+      }
+      // Resting in the backlog: it never ran, so it ends here.
+      finish_resting(self, *rec, job_state::canceled, "canceled by the client");
+      rec->state = job_state::canceled;
+      q.reply(std::move(*rec));
       return;
     case job_query_kind::subscribe:
-      start_callbacks(self, *rec, {q.callback_url});
+      // A resting job reads its callbacks from the store when it gets an
+      // actor; a final one gets its callback now.
+      if (is_final(rec->state))
+        start_callbacks(self, *rec, {q.callback_url});
       q.reply(std::move(*rec));
       return;
   }
@@ -119,42 +268,57 @@ std::string stats_json(self_ptr self) {
     {"jobs", states(st.total)},
     {"adapters", std::move(adapters)},
     {"live_jobs", st.live.size()},
+    {"backlog_jobs", st.backlog.resting},
+    {"max_live_jobs", st.max_live},
     {"accepted_total", st.accepted},
     {"delivered_total", st.delivered},
     {"ingest_per_s", st.ingest_rate},
     {"delivery_per_s", st.delivery_rate},
     {"store_pending_writes", st.ctx->commit->pending()},
-    {"note", "final-state counts are since this node started"},
+    {"note", "final-state counts are since this node started; 'jobs' counts "
+             "jobs with an actor, 'backlog_jobs' those waiting in the store"},
   };
   return boost::json::serialize(out);
 }
 
 } // namespace
 
-caf::expected<recovery> recover_jobs(const store::db& db) {
+caf::expected<recovery> recover_jobs(const store::db& db,
+                                     uint64_t max_live) {
   recovery out;
   std::unordered_map<std::string, size_t> index;
+  std::unordered_set<std::string> resting;
   caf::error failure;
-  auto err = db.scan(store::cf::active, "",
-                     [&](std::string_view key, std::string_view) {
-                       auto bytes = db.get(store::cf::jobs, key);
-                       if (!bytes) {
-                         failure = bytes.error();
-                         return false;
-                       }
-                       if (!bytes->has_value())
-                         return true; // index without record: nothing to do
-                       auto rec = decode_job(**bytes);
-                       if (!rec) {
-                         failure = rec.error();
-                         return false;
-                       }
-                       if (is_final(rec->state))
-                         return true;
-                       index.emplace(rec->id, out.jobs.size());
-                       out.jobs.push_back(recovered_job{std::move(*rec), {}});
-                       return true;
-                     });
+  auto err = db.scan(
+    store::cf::active, "", [&](std::string_view key, std::string_view) {
+      auto entry = store::keys::parse_active(key);
+      if (!entry || entry->priority >= priorities)
+        return true;
+      if (out.jobs.size() >= max_live) {
+        out.backlog.maybe_resting[entry->priority] = true;
+        out.backlog.resting += 1;
+        resting.emplace(entry->job_id);
+        return true;
+      }
+      auto bytes = db.get(store::cf::jobs, store::keys::job(entry->job_id));
+      if (!bytes) {
+        failure = bytes.error();
+        return false;
+      }
+      if (!bytes->has_value())
+        return true; // index without record: nothing to do
+      auto rec = decode_job(**bytes);
+      if (!rec) {
+        failure = rec.error();
+        return false;
+      }
+      out.backlog.cursor[entry->priority] = std::string{key};
+      if (is_final(rec->state))
+        return true;
+      index.emplace(rec->id, out.jobs.size());
+      out.jobs.push_back(recovered_job{std::move(*rec), {}});
+      return true;
+    });
   if (err)
     return err;
   if (failure)
@@ -170,6 +334,8 @@ caf::expected<recovery> recover_jobs(const store::db& db) {
         out.jobs[i->second].callbacks.push_back(std::move(url));
         return true;
       }
+      if (resting.count(id) != 0)
+        return true; // read when the job leaves the backlog
       auto bytes = db.get(store::cf::jobs, id);
       if (bytes && bytes->has_value())
         if (auto rec = decode_job(**bytes); rec && is_final(rec->state))
@@ -183,10 +349,12 @@ caf::expected<recovery> recover_jobs(const store::db& db) {
 
 job_manager_actor::behavior_type
 job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
-            const store::db* db, std::shared_ptr<recovery> recovered) {
+            const store::db* db, uint64_t max_live,
+            std::shared_ptr<recovery> recovered) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.db = db;
+  st.max_live = max_live;
   st.ctx->manager = caf::actor_cast<job_manager_actor>(self);
   st.ctx->repeater = self->spawn(repeater);
   for (auto& [name, entry] : st.ctx->view->get()->adapters)
@@ -196,11 +364,15 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
       spawn_job(self, std::move(r.job), std::move(r.callbacks));
     for (auto& [rec, url] : recovered->final_callbacks)
       start_callbacks(self, rec, {url});
+    st.backlog = std::move(recovered->backlog);
     log::info() << "recovery: " << recovered->jobs.size()
-                << " jobs resumed, " << recovered->final_callbacks.size()
-                << " callbacks pending";
+                << " jobs resumed, " << st.backlog.resting
+                << " waiting in the backlog, "
+                << recovered->final_callbacks.size() << " callbacks pending";
     recovered.reset();
   }
+  // Resting jobs may expire before they get an actor.
+  check_due(self);
   self->set_down_handler([self](const caf::down_msg& dm) {
     self->state.callbacks.erase(dm.source);
   });
@@ -220,7 +392,21 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
   self->delayed_send(self, std::chrono::seconds(1), atom::tick::value);
   return {
     [self](job_accepted& x) {
-      self->state.accepted += 1;
+      auto& st = self->state;
+      st.accepted += 1;
+      if (st.live.count(x.job.id) != 0)
+        return; // the backlog reached it first
+      auto p = static_cast<uint8_t>(x.job.priority);
+      auto key = store::keys::active(p, x.job.id);
+      // FIFO: while older jobs of this priority rest, newer ones rest too.
+      if (st.live.size() >= st.max_live || st.backlog.maybe_resting[p]) {
+        st.backlog.maybe_resting[p] = true;
+        st.backlog.resting += 1;
+        arm_due(self, x.job.expire_ms);
+        return;
+      }
+      if (key > st.backlog.cursor[p])
+        st.backlog.cursor[p] = key;
       std::vector<std::string> cbs;
       if (!x.job.callback_url.empty())
         cbs.push_back(x.job.callback_url);
@@ -243,7 +429,13 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
         else
           reply(std::move(rec));
       };
-      auto fail = [reply](caf::error& err) { reply(std::move(err)); };
+      // An actor that quit in between left its final state in the store.
+      auto fail = [self, q](caf::error& err) {
+        if (err.category() == caf::atom("ns"))
+          q.reply(std::move(err));
+        else
+          answer_from_store(self, q);
+      };
       switch (q.kind) {
         case job_query_kind::get:
           self->request(hdl, caf::infinite, atom::get::value).then(check, fail);
@@ -272,11 +464,7 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
                   return;
                 }
                 self->request(hdl, caf::infinite, atom::subscribe::value, url)
-                  .then(check, [self, check, url, rec](caf::error&) mutable {
-                    // The job finished in between: deliver at once.
-                    start_callbacks(self, rec, {url});
-                    check(rec);
-                  });
+                  .then(check, fail);
               },
               fail);
           return;
@@ -307,8 +495,17 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
         self->state.delivered += 1;
     },
     [self](const job_done& d) {
-      self->state.live.erase(d.job.id);
+      auto& st = self->state;
+      st.live.erase(d.job.id);
       start_callbacks(self, d.job, d.callbacks);
+      // Refill in steps, not one store scan per finished job.
+      auto step = std::max<uint64_t>(1, std::min<uint64_t>(256, st.max_live / 4));
+      if (st.live.size() + step <= st.max_live)
+        refill(self);
+    },
+    [self](atom::due) { check_due(self); },
+    [self](atom::persisted, const std::string& id) {
+      self->state.tombstones.erase(id);
     },
     [self](atom::tick) {
       auto& st = self->state;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/actors.hpp"
@@ -21,16 +22,29 @@ struct recovered_job {
   std::vector<std::string> callbacks;
 };
 
+inline constexpr size_t priorities = 3;
+
+/// Where the backlog stands: per priority, the last `active` key that got an
+/// actor; jobs with greater keys of that priority rest in RocksDB.
+struct backlog_position {
+  std::array<std::string, priorities> cursor;
+  std::array<bool, priorities> maybe_resting{};
+  int64_t resting = 0;
+};
+
 /// What start-up found in the store.
 struct recovery {
+  /// The first `max_live` non-final jobs by priority, then age.
   std::vector<recovered_job> jobs;
+  backlog_position backlog;
   /// Callbacks of jobs already final: (job, url) still to deliver.
   std::vector<std::pair<job_record, std::string>> final_callbacks;
 };
 
-/// Reads every non-final job (the `active` index) and every pending
-/// callback. Runs before the node reports ready.
-caf::expected<recovery> recover_jobs(const store::db& db);
+/// Reads the non-final jobs (the `active` index) up to `max_live`, counts the
+/// rest as backlog, and collects pending callbacks. Runs before the node
+/// reports ready.
+caf::expected<recovery> recover_jobs(const store::db& db, uint64_t max_live);
 
 struct job_counters {
   static constexpr size_t states = 9;
@@ -47,6 +61,13 @@ struct job_manager_state {
 
   std::shared_ptr<job_context> ctx;
   const store::db* db = nullptr;
+  uint64_t max_live = 0;
+  backlog_position backlog;
+  /// Resting jobs finished by the manager whose final write is not durable
+  /// yet: the backlog must not hand them an actor meanwhile.
+  std::unordered_set<std::string> tombstones;
+  /// The instant the due timer is armed for (0: none).
+  uint64_t due_armed_ms = 0;
   std::unordered_map<std::string, live_job> live;
   std::unordered_map<std::string, adapter_actor> adapters;
   /// Callback deliveries under way (monitored: they end on their own).
@@ -67,6 +88,6 @@ struct job_manager_state {
 job_manager_actor::behavior_type
 job_manager(job_manager_actor::stateful_pointer<job_manager_state> self,
             std::shared_ptr<job_context> ctx, const store::db* db,
-            std::shared_ptr<recovery> recovered);
+            uint64_t max_live, std::shared_ptr<recovery> recovered);
 
 } // namespace ns

@@ -94,6 +94,10 @@ std::string show(bytes x) {
 }
 std::string show(millis x) {
   auto ms = x.count();
+  if (ms != 0 && ms % 86'400'000 == 0)
+    return std::to_string(ms / 86'400'000) + "d";
+  if (ms != 0 && ms % 3'600'000 == 0)
+    return std::to_string(ms / 3'600'000) + "h";
   if (ms != 0 && ms % 60'000 == 0)
     return std::to_string(ms / 60'000) + "m";
   if (ms != 0 && ms % 1000 == 0)
@@ -169,6 +173,14 @@ const std::vector<option_spec>& table() {
          &log_options::level),
     make("actors.threads", "threads of the actor scheduler", &options::actors,
          &actors_options::threads),
+    make("jobs.max_live",
+         "job actors alive at once (bounds memory); further jobs wait in "
+         "RocksDB and get an actor as room frees, by priority then age",
+         &options::jobs, &jobs_options::max_live),
+    make("jobs.retention",
+         "how long finished jobs stay readable (GET) before compaction drops "
+         "them",
+         &options::jobs, &jobs_options::retention),
     make("node.id",
          "this node's name in the ids of the jobs it owns ([a-z0-9]{1,16}, "
          "unique in a cluster)",
@@ -289,7 +301,7 @@ bool parse_duration(std::string_view text, millis& out) {
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
     ++i;
   uint64_t n = 0;
-  if (!parse_u64(text.substr(0, i), n) || n > 1'000'000'000)
+  if (!parse_u64(text.substr(0, i), n) || n > 100'000'000'000ull)
     return false;
   auto unit = trim(text.substr(i));
   if (unit.empty() || unit == "ms")
@@ -300,6 +312,8 @@ bool parse_duration(std::string_view text, millis& out) {
     out = millis{n * 60'000};
   else if (unit == "h")
     out = millis{n * 3'600'000};
+  else if (unit == "d")
+    out = millis{n * 86'400'000};
   else
     return false;
   return true;
@@ -365,6 +379,8 @@ caf::error validate(options& opts) {
            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
          }))
     return bad("bad value '" + node + "' for node.id: use 1 to 16 of a-z, 0-9");
+  if (opts.jobs.max_live < 1)
+    return bad("bad value for jobs.max_live: must be at least 1");
   if (opts.actors.threads < 1 || opts.actors.threads > 256)
     return bad("bad value for actors.threads: must be between 1 and 256");
   return {};

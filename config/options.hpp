@@ -52,6 +52,13 @@ struct actors_options {
   unsigned threads = 2;
 };
 
+struct jobs_options {
+  /// Job actors alive at once; jobs beyond wait in RocksDB (the backlog).
+  uint64_t max_live = 100'000;
+  /// How long finished jobs stay readable before compaction drops them.
+  millis retention{7ull * 24 * 3600 * 1000};
+};
+
 struct node_options {
   /// Names this node in the ids of the jobs it owns.
   std::string id = "n1";
@@ -65,6 +72,7 @@ struct options {
   log_options log;
   actors_options actors;
   node_options node;
+  jobs_options jobs;
   /// The file the settings were read from (empty: defaults only).
   std::string config_file;
 };

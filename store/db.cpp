@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
@@ -23,6 +24,28 @@ constexpr const char* cf_names[cf_count] = {
   "active",
 };
 
+/// Adapts a drop_fn to RocksDB. One instance per family, shared by all
+/// compactions (hence stateless apart from the function).
+class drop_filter final : public rocksdb::CompactionFilter {
+public:
+  explicit drop_filter(drop_fn fn, const char* name)
+    : fn_(std::move(fn)), name_(name) {
+  }
+
+  bool Filter(int, const rocksdb::Slice& key, const rocksdb::Slice& value,
+              std::string*, bool*) const override {
+    return fn_({key.data(), key.size()}, {value.data(), value.size()});
+  }
+
+  const char* Name() const override {
+    return name_;
+  }
+
+private:
+  drop_fn fn_;
+  const char* name_;
+};
+
 caf::error to_error(const rocksdb::Status& st, const std::string& what) {
   return make_error(ec::store_failure, what + ": " + st.ToString());
 }
@@ -35,6 +58,8 @@ const char* to_string(cf x) {
 
 struct db::impl {
   std::string path;
+  std::unique_ptr<drop_filter> jobs_filter;
+  std::unique_ptr<drop_filter> idempotency_filter;
   std::unique_ptr<rocksdb::DB> rdb;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
 
@@ -57,7 +82,8 @@ db::db(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
 
 db::~db() = default;
 
-caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts) {
+caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
+                                            retention filters) {
   std::error_code fs_err;
   std::filesystem::create_directories(opts.path, fs_err);
   if (fs_err)
@@ -75,9 +101,25 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts) {
   // Families a newer nsd added must still be opened (RocksDB insists).
   std::vector<std::string> existing;
   rocksdb::DB::ListColumnFamilies(db_opts, opts.path, &existing);
+  auto st = std::make_unique<impl>();
+  if (filters.jobs)
+    st->jobs_filter = std::make_unique<drop_filter>(std::move(filters.jobs),
+                                                    "ns.jobs.retention");
+  if (filters.idempotency)
+    st->idempotency_filter = std::make_unique<drop_filter>(
+      std::move(filters.idempotency), "ns.idempotency.window");
+  // Files untouched for a day are compacted anyway, so retention applies
+  // even when nothing new is written.
+  cf_opts.periodic_compaction_seconds = 24 * 3600;
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (auto* name : cf_names)
-    descs.emplace_back(name, cf_opts);
+  for (auto* name : cf_names) {
+    auto o = cf_opts;
+    if (std::string_view{name} == "jobs")
+      o.compaction_filter = st->jobs_filter.get();
+    else if (std::string_view{name} == "idempotency")
+      o.compaction_filter = st->idempotency_filter.get();
+    descs.emplace_back(name, o);
+  }
   for (auto& name : existing) {
     bool known = false;
     for (auto* n : cf_names)
@@ -85,7 +127,6 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts) {
     if (!known)
       descs.emplace_back(name, cf_opts);
   }
-  auto st = std::make_unique<impl>();
   st->path = opts.path;
   rocksdb::DB* raw = nullptr;
   auto status = rocksdb::DB::Open(db_opts, opts.path, descs, &st->handles,
@@ -118,12 +159,20 @@ caf::expected<std::optional<std::string>> db::get(cf family,
 
 caf::error
 db::scan(cf family, std::string_view prefix,
-         const std::function<bool(std::string_view, std::string_view)>& fn)
-  const {
+         const std::function<bool(std::string_view, std::string_view)>& fn,
+         std::string_view after) const {
   std::unique_ptr<rocksdb::Iterator> it{
     impl_->rdb->NewIterator(rocksdb::ReadOptions{}, impl_->handle(family))};
   rocksdb::Slice pre{prefix.data(), prefix.size()};
-  for (it->Seek(pre); it->Valid() && it->key().starts_with(pre); it->Next()) {
+  if (!after.empty() && after > prefix) {
+    rocksdb::Slice from{after.data(), after.size()};
+    it->Seek(from);
+    if (it->Valid() && it->key() == from)
+      it->Next();
+  } else {
+    it->Seek(pre);
+  }
+  for (; it->Valid() && it->key().starts_with(pre); it->Next()) {
     auto k = it->key();
     auto v = it->value();
     if (!fn({k.data(), k.size()}, {v.data(), v.size()}))
@@ -163,6 +212,18 @@ caf::error db::flush() {
   auto status = impl_->rdb->Flush(fo, impl_->handles);
   if (!status.ok())
     return to_error(status, "flush failed");
+  return {};
+}
+
+caf::error db::compact() {
+  for (auto* h : impl_->handles) {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction
+      = rocksdb::BottommostLevelCompaction::kForce;
+    auto status = impl_->rdb->CompactRange(co, h, nullptr, nullptr);
+    if (!status.ok())
+      return to_error(status, "compaction failed");
+  }
   return {};
 }
 

@@ -52,6 +52,17 @@ struct write_batch {
   }
 };
 
+/// Decides during compaction which records are dropped: retention without a
+/// scan loop. Called on RocksDB's background threads; must be thread-safe and
+/// cheap.
+using drop_fn = std::function<bool(std::string_view key, std::string_view value)>;
+
+/// The compaction filters of the families that have one.
+struct retention {
+  drop_fn jobs;
+  drop_fn idempotency;
+};
+
 /// The RocksDB database of one node. Nothing outside store/ sees RocksDB.
 /// Thread-safe: reads from any thread; writes normally go through
 /// group_commit so that one fsync serves many writers.
@@ -60,7 +71,7 @@ public:
   /// Opens (creating if needed) the database at `opts.path`. A directory held
   /// by another process is an ec::store_locked error.
   static caf::expected<std::unique_ptr<db>>
-  open(const config::store_options& opts);
+  open(const config::store_options& opts, retention filters = {});
 
   ~db();
   db(const db&) = delete;
@@ -71,10 +82,11 @@ public:
                                                 std::string_view key) const;
 
   /// Calls `fn(key, value)` for each key starting with `prefix`, in key
-  /// order, until `fn` returns false.
+  /// order, until `fn` returns false. With `after`, starts past that key.
   caf::error
   scan(cf family, std::string_view prefix,
-       const std::function<bool(std::string_view, std::string_view)>& fn) const;
+       const std::function<bool(std::string_view, std::string_view)>& fn,
+       std::string_view after = {}) const;
 
   /// Writes `batch` atomically; with `sync` it is fsync'd before returning.
   caf::error write(const write_batch& batch, bool sync = true);
@@ -85,6 +97,9 @@ public:
 
   /// Flushes memtables to disk (used at shutdown to shorten the next start).
   caf::error flush();
+
+  /// Compacts every family now (tests of retention; operators' maintenance).
+  caf::error compact();
 
   const std::string& path() const noexcept;
 

@@ -74,6 +74,22 @@ std::string job(std::string_view id) {
   return std::string{id};
 }
 
+std::string active(uint8_t priority, std::string_view job_id) {
+  auto out = active_prefix(priority);
+  out.append(job_id);
+  return out;
+}
+
+std::string active_prefix(uint8_t priority) {
+  return std::string(1, static_cast<char>(priority));
+}
+
+std::optional<active_entry> parse_active(std::string_view key) {
+  if (key.size() < 2)
+    return std::nullopt;
+  return active_entry{static_cast<uint8_t>(key[0]), key.substr(1)};
+}
+
 std::string callback_prefix(std::string_view job_id) {
   std::string out{job_id};
   out.push_back('\0');

@@ -53,8 +53,22 @@ struct idempotency_entry {
 
 std::optional<idempotency_entry> parse_idempotency_value(std::string_view v);
 
-/// `jobs` and `active` families: the job id itself (ids sort by time).
+/// `jobs` family: the job id itself (ids sort by time).
 std::string job(std::string_view id);
+
+/// `active` family: (priority, job id) of every non-final job. Scanning it
+/// in key order visits jobs by priority, then oldest first: the backlog order.
+std::string active(uint8_t priority, std::string_view job_id);
+
+/// The prefix of every active() key of one priority.
+std::string active_prefix(uint8_t priority);
+
+struct active_entry {
+  uint8_t priority;
+  std::string_view job_id;
+};
+
+std::optional<active_entry> parse_active(std::string_view key);
 
 /// `callbacks` family: (job id, callback URL).
 std::string callback(std::string_view job_id, std::string_view url);
