@@ -274,10 +274,12 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
       self->quit();
     },
     [self](atom::adapter_gone) {
+      // Its instances are gone too: an attempt under way has nobody left to
+      // report on it.
       auto& job = self->state.job;
-      if (!is_final(job.state) && job.state != job_state::running)
-        change(self, job_state::failed, "adapter '" + job.adapter
-                                          + "' was deleted");
+      if (!is_final(job.state))
+        change(self, job_state::failed,
+               "adapter '" + job.adapter + "' was deleted");
     },
   };
 }

@@ -79,6 +79,21 @@ std::vector<std::string> stored_callbacks(self_ptr self,
   return out;
 }
 
+/// The record of `id` if it rests in the backlog: not live, not being
+/// finished by the manager, not final.
+std::optional<job_record> load_resting(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  if (st.live.count(id) != 0 || st.tombstones.count(id) != 0)
+    return std::nullopt;
+  auto bytes = st.db->get(store::cf::jobs, store::keys::job(id));
+  if (!bytes || !bytes->has_value())
+    return std::nullopt;
+  auto rec = decode_job(**bytes);
+  if (!rec || is_final(rec->state))
+    return std::nullopt;
+  return std::move(*rec);
+}
+
 /// Wakes the manager at `at_ms` to expire resting jobs, unless it will wake
 /// earlier anyway.
 void arm_due(self_ptr self, uint64_t at_ms) {
@@ -118,13 +133,8 @@ void refill(self_ptr self) {
       for (auto& key : keys) {
         bl.cursor[p] = key;
         auto id = std::string{store::keys::parse_active(key)->job_id};
-        if (st.live.count(id) != 0 || st.tombstones.count(id) != 0)
-          continue;
-        auto bytes = st.db->get(store::cf::jobs, store::keys::job(id));
-        if (!bytes || !bytes->has_value())
-          continue;
-        auto rec = decode_job(**bytes);
-        if (!rec || is_final(rec->state))
+        auto rec = load_resting(self, id);
+        if (!rec)
           continue;
         bl.resting = std::max<int64_t>(0, bl.resting - 1);
         auto cbs = stored_callbacks(self, id);
@@ -190,13 +200,8 @@ void check_due(self_ptr self) {
                        return true;
                      });
   for (auto& id : due_ids) {
-    if (st.live.count(id) != 0 || st.tombstones.count(id) != 0)
-      continue;
-    auto bytes = st.db->get(store::cf::jobs, store::keys::job(id));
-    if (!bytes || !bytes->has_value())
-      continue;
-    auto rec = decode_job(**bytes);
-    if (!rec || is_final(rec->state))
+    auto rec = load_resting(self, id);
+    if (!rec)
       continue;
     finish_resting(self, std::move(*rec), job_state::expired,
                    "not started before expire_time");

@@ -100,6 +100,10 @@ TEST(ConfigLoad, BadValuesNameTheKey) {
          {"--http.max_header_bytes=4GiB", "http.max_header_bytes"},
          {"--http.max_body_bytes=2GiB", "http.max_body_bytes"},
          {"--http.threads=2000000", "http.threads"},
+         {"--jobs.max_live=0", "jobs.max_live"},
+         {"--jobs.retention=forever", "jobs.retention"},
+         {"--node.id=Node-1", "node.id"},
+         {"--node.id=", "node.id"},
        }) {
     auto res = config::load({arg}, {});
     ASSERT_FALSE(res) << arg;
@@ -153,6 +157,8 @@ TEST(ConfigUnits, Durations) {
   EXPECT_EQ(d, 30s);
   EXPECT_TRUE(config::parse_duration("5m", d));
   EXPECT_EQ(d, 5min);
+  EXPECT_TRUE(config::parse_duration("7d", d));
+  EXPECT_EQ(d, std::chrono::hours(24 * 7));
   EXPECT_TRUE(config::parse_duration("1500", d));
   EXPECT_EQ(d, 1500ms);
   EXPECT_FALSE(config::parse_duration("soon", d));
