@@ -1,5 +1,7 @@
 #include "actors/job_manager.hpp"
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 #include <caf/send.hpp>
 
@@ -57,6 +59,12 @@ void spawn_job(self_ptr self, job_record rec,
   auto id = rec.id;
   auto name = rec.adapter;
   auto state = rec.state;
+  if (auto i = st.new_callbacks.find(id); i != st.new_callbacks.end()) {
+    for (auto& url : i->second)
+      if (std::find(callbacks.begin(), callbacks.end(), url) == callbacks.end())
+        callbacks.push_back(url);
+    st.new_callbacks.erase(i);
+  }
   auto ad = adapter_for(self, name);
   auto hdl = self->spawn(job, std::move(rec), std::move(callbacks),
                          st.next_seq++, ad,
@@ -163,6 +171,12 @@ void finish_resting(self_ptr self, job_record rec, job_state to,
   auto hdl = caf::actor_cast<job_manager_actor>(self);
   auto id = rec.id;
   auto cbs = stored_callbacks(self, rec.id);
+  if (auto i = st.new_callbacks.find(rec.id); i != st.new_callbacks.end()) {
+    for (auto& url : i->second)
+      if (std::find(cbs.begin(), cbs.end(), url) == cbs.end())
+        cbs.push_back(url);
+    st.new_callbacks.erase(i);
+  }
   auto ok = st.ctx->commit->submit(std::move(batch),
                                    [hdl, id](const caf::error& err) {
                                      if (err)
@@ -253,6 +267,8 @@ void answer_from_store(self_ptr self, const job_query& q) {
       // actor; a final one gets its callback now.
       if (is_final(rec->state))
         start_callbacks(self, *rec, {q.callback_url});
+      else
+        st.new_callbacks[rec->id].push_back(q.callback_url);
       q.reply(std::move(*rec));
       return;
   }

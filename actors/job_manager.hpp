@@ -66,6 +66,9 @@ struct job_manager_state {
   /// Resting jobs finished by the manager whose final write is not durable
   /// yet: the backlog must not hand them an actor meanwhile.
   std::unordered_set<std::string> tombstones;
+  /// Subscriptions to resting jobs whose store write may not be visible yet
+  /// when the job leaves the backlog.
+  std::unordered_map<std::string, std::vector<std::string>> new_callbacks;
   /// The instant the due timer is armed for (0: none).
   uint64_t due_armed_ms = 0;
   std::unordered_map<std::string, live_job> live;
