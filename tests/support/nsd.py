@@ -268,6 +268,40 @@ def assert_error(test, result, status, code):
     return err
 
 
+def wait_until(fn, timeout=5.0, interval=0.02, what="condition"):
+    """Polls fn() every `interval` s until it returns something truthy and
+    returns that; fails (AssertionError) after `timeout` s, naming the last
+    value fn() returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("%s not met within %.1f s (last: %r)"
+                                 % (what, timeout, value))
+        time.sleep(interval)
+
+
+def rfc3339(epoch_s):
+    """Epoch seconds -> "2026-11-23T10:00:00.123Z"."""
+    ms = int(round(epoch_s * 1000))
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + \
+        ".%03dZ" % (ms % 1000)
+
+
+def parse_rfc3339(text):
+    """"2026-11-23T10:00:00.123Z" (fraction optional) -> epoch seconds."""
+    import calendar
+    import re
+    m = re.match(r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?Z$",
+                 text)
+    if not m:
+        raise ValueError("not an RFC 3339 UTC time: %r" % (text,))
+    whole = calendar.timegm(tuple(int(g) for g in m.groups()[:6]))
+    return whole + (float(m.group(7)) if m.group(7) else 0.0)
+
+
 class NodeTestCase(unittest.TestCase):
     """A TestCase with a fresh nsd per test (self.node); `nsd_args` adds
     settings."""
