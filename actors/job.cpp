@@ -165,14 +165,20 @@ std::string new_job_id(std::string_view node) {
   auto ms = static_cast<uint64_t>(
     duration_cast<milliseconds>(system_clock::now().time_since_epoch())
       .count());
-  // Per-thread generator seeded from the OS: ids need uniqueness, not secrecy.
+  // A process-wide sequence orders ids made in the same millisecond (FIFO
+  // within a priority); random bits keep ids apart should the clock step
+  // back across a restart. Uniqueness is needed here, not secrecy.
+  static std::atomic<uint32_t> seq{0};
   thread_local std::mt19937_64 gen{std::random_device{}()};
+  auto n = seq.fetch_add(1, std::memory_order_relaxed);
   auto rnd = gen();
   std::string out{node};
   out += '-';
   for (int s = 44; s >= 0; s -= 4)
     out += digits[(ms >> s) & 15];
-  for (int s = 44; s >= 0; s -= 4)
+  for (int s = 28; s >= 0; s -= 4)
+    out += digits[(n >> s) & 15];
+  for (int s = 12; s >= 0; s -= 4)
     out += digits[(rnd >> s) & 15];
   return out;
 }

@@ -61,8 +61,8 @@ std::optional<job_state> peek_state(std::string_view bytes);
 /// The finish time of an encoded job without decoding the rest.
 std::optional<uint64_t> peek_finish_ms(std::string_view bytes);
 
-/// `<node>-<12 hex ms><12 hex random>`: names its owner node and sorts by
-/// creation time.
+/// `<node>-<12 hex ms><8 hex sequence><4 hex random>`: names its owner node
+/// and sorts by creation order.
 std::string new_job_id(std::string_view node);
 
 } // namespace ns
