@@ -18,7 +18,6 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
 
-#include "actors/clock.hpp"
 #include "actors/credentials.hpp"
 #include "actors/job_ingest.hpp"
 #include "actors/job_manager.hpp"
@@ -32,7 +31,6 @@
 #include "net/http_server.hpp"
 #include "store/db.hpp"
 #include "store/group_commit.hpp"
-#include "store/keys.hpp"
 
 namespace {
 
@@ -81,26 +79,6 @@ caf::expected<std::string> admin_token(const ns::config::options& opts) {
   return token;
 }
 
-/// Compaction drops finished jobs past `jobs.retention` and idempotency keys
-/// past their 24 h: no scan loop ever looks for them.
-ns::store::retention retention(const ns::config::options& opts) {
-  auto keep_ms = static_cast<uint64_t>(opts.jobs.retention.count());
-  ns::store::retention out;
-  out.jobs = [keep_ms](std::string_view, std::string_view value) {
-    auto state = ns::peek_state(value);
-    auto finished = ns::peek_finish_ms(value);
-    return state && ns::is_final(*state) && finished && *finished != 0
-           && *finished + keep_ms < ns::clock::now_ms();
-  };
-  out.idempotency = [](std::string_view, std::string_view value) {
-    auto e = ns::store::keys::parse_idempotency_value(value);
-    return e
-           && e->created_ms + ns::job_ingest::idempotency_window_ms
-                < ns::clock::now_ms();
-  };
-  return out;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -126,7 +104,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto db = ns::store::db::open(opts.store, retention(opts));
+  auto db = ns::store::db::open(
+    opts.store,
+    ns::job_retention(static_cast<uint64_t>(opts.jobs.retention.count())));
   if (!db)
     return fail(db.error(), 1);
   auto token = admin_token(opts);

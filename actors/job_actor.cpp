@@ -224,7 +224,10 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
         if (st.instance)
           caf::anon_send(st.instance, cancel_attempt{st.job.id});
       }
-      return st.job;
+      // Answered once this state is durable (see atom::persisted).
+      auto rp = self->make_response_promise<job_record>();
+      st.awaiting.emplace_back(st.writes_issued, rp);
+      return rp;
     },
     [self](atom::subscribe, std::string& url) -> job_record {
       auto& cbs = self->state.callbacks;
@@ -267,6 +270,13 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
         persist(self);
         return;
       }
+      // Writes land in order: this one covers every earlier one.
+      std::erase_if(st.awaiting, [&](auto& x) {
+        if (x.first > no)
+          return false;
+        x.second.deliver(st.job);
+        return true;
+      });
       if (no != st.writes_issued || !is_final(st.job.state))
         return;
       self->send(st.ctx->manager,

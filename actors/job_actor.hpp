@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <caf/typed_response_promise.hpp>
+
 #include "actors/actors.hpp"
 #include "actors/job_context.hpp"
 
@@ -23,6 +25,10 @@ struct job_actor_state {
   /// Writes of this job not yet durable; the actor quits only after the
   /// final one is.
   uint64_t writes_issued = 0;
+  /// Answers (to a cancel) that wait until the write of that state is
+  /// durable: a 2xx means durable.
+  std::vector<std::pair<uint64_t, caf::typed_response_promise<job_record>>>
+    awaiting;
 };
 
 /// Spawned for each non-final job: at acceptance, and at recovery. A job found

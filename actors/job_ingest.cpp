@@ -19,6 +19,22 @@ caf::error field_error(std::string_view field, std::string message) {
 
 } // namespace
 
+store::retention job_retention(uint64_t keep_ms) {
+  store::retention out;
+  out.jobs = [keep_ms](std::string_view, std::string_view value) {
+    auto state = peek_state(value);
+    auto finished = peek_finish_ms(value);
+    return state && is_final(*state) && finished && *finished != 0
+           && *finished + keep_ms < clock::now_ms();
+  };
+  out.idempotency = [](std::string_view, std::string_view value) {
+    auto e = store::keys::parse_idempotency_value(value);
+    return e && e->created_ms + job_ingest::idempotency_window_ms
+                  < clock::now_ms();
+  };
+  return out;
+}
+
 job_ingest::job_ingest(store::group_commit& commit,
                        std::shared_ptr<registry_view> view,
                        job_manager_actor manager, std::string node_id)

@@ -14,6 +14,10 @@
 
 namespace ns {
 
+/// Compaction filters that drop finished jobs older than `keep_ms` and
+/// idempotency keys past their window: retention without a scan loop.
+store::retention job_retention(uint64_t keep_ms);
+
 /// A job as a client submitted it, already checked for syntax and types at
 /// the HTTP edge.
 struct job_submission {

@@ -155,7 +155,8 @@ void refill(self_ptr self) {
 /// A job that rests in the store ends without ever getting an actor
 /// (canceled, or expired by the due timer).
 void finish_resting(self_ptr self, job_record rec, job_state to,
-                    std::string why) {
+                    std::string why,
+                    reply_fn<job_record> reply = nullptr) {
   auto& st = self->state;
   rec.state = to;
   rec.finish_ms = clock::now_ms();
@@ -170,6 +171,7 @@ void finish_resting(self_ptr self, job_record rec, job_state to,
   count(self, rec.adapter, to, +1);
   auto hdl = caf::actor_cast<job_manager_actor>(self);
   auto id = rec.id;
+  auto answer = rec;
   auto cbs = stored_callbacks(self, rec.id);
   if (auto i = st.new_callbacks.find(rec.id); i != st.new_callbacks.end()) {
     for (auto& url : i->second)
@@ -177,17 +179,22 @@ void finish_resting(self_ptr self, job_record rec, job_state to,
         cbs.push_back(url);
     st.new_callbacks.erase(i);
   }
-  auto ok = st.ctx->commit->submit(std::move(batch),
-                                   [hdl, id](const caf::error& err) {
-                                     if (err)
-                                       log::error() << "job " << id << ": "
-                                                    << message_of(err);
-                                     caf::anon_send(hdl,
-                                                    atom::persisted::value, id);
-                                   });
+  auto ok = st.ctx->commit->submit(
+    std::move(batch), [hdl, id, answer, reply](const caf::error& err) {
+      if (err)
+        log::error() << "job " << id << ": " << message_of(err);
+      // Answered only once durable: a 2xx means durable.
+      if (reply)
+        reply(err ? caf::expected<job_record>{err}
+                  : caf::expected<job_record>{answer});
+      caf::anon_send(hdl, atom::persisted::value, id);
+    });
   if (!ok) {
     st.tombstones.erase(rec.id);
     log::warning() << "job " << rec.id << ": store busy; will retry";
+    if (reply)
+      reply(make_error(ec::overloaded,
+                       "the store is not keeping up; try again"));
     return;
   }
   start_callbacks(self, rec, cbs);
@@ -258,9 +265,8 @@ void answer_from_store(self_ptr self, const job_query& q) {
         return;
       }
       // Resting in the backlog: it never ran, so it ends here.
-      finish_resting(self, *rec, job_state::canceled, "canceled by the client");
-      rec->state = job_state::canceled;
-      q.reply(std::move(*rec));
+      finish_resting(self, *rec, job_state::canceled, "canceled by the client",
+                     q.reply);
       return;
     case job_query_kind::subscribe:
       // A resting job reads its callbacks from the store when it gets an

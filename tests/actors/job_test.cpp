@@ -6,7 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include "actors/clock.hpp"
+#include "actors/job_ingest.hpp"
 #include "actors/job_view.hpp"
+#include "store/keys.hpp"
 #include "actors/repeater.hpp"
 #include "actors/webhook_instance.hpp"
 
@@ -155,4 +158,24 @@ TEST(WebhookOutcome, RetryAfterForms) {
   EXPECT_EQ(retry_after_ms("soon"), 0u);
   EXPECT_EQ(retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), 0u); // past
   EXPECT_GT(retry_after_ms("Fri, 01 Jan 2100 00:00:00 GMT"), 0u);
+}
+
+TEST(JobRetention, DropsOnlyFinishedJobsPastRetention) {
+  auto filters = job_retention(60'000);
+  auto now = clock::now_ms();
+  auto j = sample();
+  j.state = job_state::succeeded;
+  j.finish_ms = now - 120'000;
+  EXPECT_TRUE(filters.jobs("k", encode(j)));
+  j.finish_ms = now - 1'000;
+  EXPECT_FALSE(filters.jobs("k", encode(j)));
+  j.state = job_state::queued; // never dropped, however old
+  j.finish_ms = 0;
+  j.create_ms = 1;
+  EXPECT_FALSE(filters.jobs("k", encode(j)));
+  EXPECT_FALSE(filters.jobs("k", "garbage"));
+  auto old = store::keys::idempotency_value(now - 25ull * 3600 * 1000, "n1-x");
+  auto fresh = store::keys::idempotency_value(now - 1000, "n1-x");
+  EXPECT_TRUE(filters.idempotency("k", old));
+  EXPECT_FALSE(filters.idempotency("k", fresh));
 }

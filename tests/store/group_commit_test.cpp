@@ -224,3 +224,24 @@ TEST_F(GroupCommit, ExpiredGuardValueIsOverwritten) {
   EXPECT_TRUE(wrote.get_future().get());
   EXPECT_EQ(*(*db)->get(store::cf::idempotency, "key").value(), "fresh");
 }
+
+TEST_F(StoreDb, RetentionFilterDropsRecordsAtCompaction) {
+  store::retention filters;
+  filters.jobs = [](std::string_view, std::string_view value) {
+    return value == "finished-long-ago";
+  };
+  {
+    auto db = store::db::open(opts, filters);
+    ASSERT_TRUE(db);
+    store::write_batch b;
+    b.put(store::cf::jobs, "old", "finished-long-ago");
+    b.put(store::cf::jobs, "new", "still-running");
+    b.put(store::cf::clients, "other", "finished-long-ago"); // no filter here
+    ASSERT_FALSE((*db)->write(b));
+    ASSERT_FALSE((*db)->flush());
+    ASSERT_FALSE((*db)->compact());
+    EXPECT_FALSE((*db)->get(store::cf::jobs, "old").value().has_value());
+    EXPECT_TRUE((*db)->get(store::cf::jobs, "new").value().has_value());
+    EXPECT_TRUE((*db)->get(store::cf::clients, "other").value().has_value());
+  }
+}
