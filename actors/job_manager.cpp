@@ -383,7 +383,7 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
   st.db = db;
   st.max_live = max_live;
   st.ctx->manager = caf::actor_cast<job_manager_actor>(self);
-  st.ctx->repeater = self->spawn(repeater);
+  st.ctx->repeater = self->spawn(repeater, uint64_t{0});
   for (auto& [name, entry] : st.ctx->view->get()->adapters)
     adapter_for(self, name);
   if (recovered) {

@@ -17,7 +17,9 @@ uint64_t backoff_ms(const retry_policy& policy, uint32_t attempts,
 }
 
 repeater_actor::behavior_type
-repeater(repeater_actor::stateful_pointer<repeater_state> self) {
+repeater(repeater_actor::stateful_pointer<repeater_state> self,
+         uint64_t seed) {
+  self->state.rng.seed(seed != 0 ? seed : std::random_device{}());
   return {
     [self](const retry_request& req) -> retry_decision {
       if (req.attempts >= req.policy.max_attempts)

@@ -15,12 +15,14 @@ uint64_t backoff_ms(const retry_policy& policy, uint32_t attempts,
 
 struct repeater_state {
   static inline constexpr const char* name = "repeater";
-  std::mt19937_64 rng{std::random_device{}()};
+  std::mt19937_64 rng;
 };
 
 /// Answers retry_request: retry after `delay_ms`, or give up once
-/// `policy.max_attempts` are used.
+/// `policy.max_attempts` are used. `seed` 0 seeds from the OS (tests pass
+/// one for repeatable jitter; CAF 0.17 also trips UBSan on argument-less
+/// spawns).
 repeater_actor::behavior_type
-repeater(repeater_actor::stateful_pointer<repeater_state> self);
+repeater(repeater_actor::stateful_pointer<repeater_state> self, uint64_t seed);
 
 } // namespace ns

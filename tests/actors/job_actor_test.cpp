@@ -115,7 +115,7 @@ struct JobActor : ::testing::Test {
     ctx->view = std::make_shared<registry_view>();
     ctx->view->publish(snap);
     ctx->commit = commit.get();
-    ctx->repeater = sys->spawn(repeater);
+    ctx->repeater = sys->spawn(repeater, uint64_t{7});
     ctx->manager = sys->spawn(fake_manager, seen);
     adapter = sys->spawn(fake_adapter, seen);
   }
