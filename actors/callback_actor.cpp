@@ -71,8 +71,10 @@ caf::behavior callback(self_ptr self, std::shared_ptr<const job_context> ctx,
         return;
       }
       auto why = status != 0 ? "HTTP " + std::to_string(status) : error;
-      if (permanent || (status >= 400 && status < 500 && status != 408
-                        && status != 429)) {
+      // Same rule as deliveries: only 408, 429, 5xx and transport errors
+      // are worth another try.
+      if (permanent
+          || (status != 0 && status != 408 && status != 429 && status < 500)) {
         log::warning() << "callback for job " << st.job_id << " to "
                        << st.url << " failed for good: " << why;
         forget(self);

@@ -101,8 +101,14 @@ void on_failure(self_ptr self, const attempt_result& res) {
     .then(
       [self](const retry_decision& d) {
         auto& job = self->state.job;
+        if (job.state == job_state::canceling) {
+          // Canceled while we asked: no further attempt.
+          change(self, job_state::canceled,
+                 "canceled; last attempt failed: " + job.last_error);
+          return;
+        }
         if (job.state != job_state::running)
-          return; // canceled while we asked
+          return;
         if (!d.retry) {
           change(self, job_state::failed,
                  "gave up after " + std::to_string(job.attempts)
@@ -199,7 +205,7 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
           else if (past_expiry(job))
             change(self, job_state::expired, res.message);
           else
-            on_failure(self, res);
+            on_failure(self, res); // retryable unless the instance said not
           return;
         case attempt_result::kind::failed:
           if (canceling && res.retryable)
@@ -225,6 +231,8 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
           caf::anon_send(st.instance, cancel_attempt{st.job.id});
       }
       // Answered once this state is durable (see atom::persisted).
+      if (st.writes_durable >= st.writes_issued)
+        return st.job;
       auto rp = self->make_response_promise<job_record>();
       st.awaiting.emplace_back(st.writes_issued, rp);
       return rp;
@@ -271,6 +279,7 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
         return;
       }
       // Writes land in order: this one covers every earlier one.
+      st.writes_durable = std::max(st.writes_durable, no);
       std::erase_if(st.awaiting, [&](auto& x) {
         if (x.first > no)
           return false;

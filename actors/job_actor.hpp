@@ -25,6 +25,7 @@ struct job_actor_state {
   /// Writes of this job not yet durable; the actor quits only after the
   /// final one is.
   uint64_t writes_issued = 0;
+  uint64_t writes_durable = 0;
   /// Answers (to a cancel) that wait until the write of that state is
   /// durable: a 2xx means durable.
   std::vector<std::pair<uint64_t, caf::typed_response_promise<job_record>>>

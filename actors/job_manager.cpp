@@ -166,21 +166,10 @@ void finish_resting(self_ptr self, job_record rec, job_state to,
   batch.erase(store::cf::active,
               store::keys::active(static_cast<uint8_t>(rec.priority), rec.id));
   batch.erase(store::cf::due, store::keys::due(rec.expire_ms, rec.id));
-  st.tombstones.insert(rec.id);
-  st.backlog.resting = std::max<int64_t>(0, st.backlog.resting - 1);
-  count(self, rec.adapter, to, +1);
   auto hdl = caf::actor_cast<job_manager_actor>(self);
   auto id = rec.id;
-  auto answer = rec;
-  auto cbs = stored_callbacks(self, rec.id);
-  if (auto i = st.new_callbacks.find(rec.id); i != st.new_callbacks.end()) {
-    for (auto& url : i->second)
-      if (std::find(cbs.begin(), cbs.end(), url) == cbs.end())
-        cbs.push_back(url);
-    st.new_callbacks.erase(i);
-  }
   auto ok = st.ctx->commit->submit(
-    std::move(batch), [hdl, id, answer, reply](const caf::error& err) {
+    std::move(batch), [hdl, id, answer = rec, reply](const caf::error& err) {
       if (err)
         log::error() << "job " << id << ": " << message_of(err);
       // Answered only once durable: a 2xx means durable.
@@ -190,14 +179,25 @@ void finish_resting(self_ptr self, job_record rec, job_state to,
       caf::anon_send(hdl, atom::persisted::value, id);
     });
   if (!ok) {
-    st.tombstones.erase(rec.id);
-    log::warning() << "job " << rec.id << ": store busy; will retry";
     if (reply)
       reply(make_error(ec::overloaded,
                        "the store is not keeping up; try again"));
+    else // an expiry: look again shortly
+      arm_due(self, clock::now_ms() + 200);
     return;
   }
-  start_callbacks(self, rec, cbs);
+  st.tombstones.insert(rec.id);
+  st.backlog.resting = std::max<int64_t>(0, st.backlog.resting - 1);
+  count(self, rec.adapter, to, +1);
+  auto cbs = stored_callbacks(self, rec.id);
+  if (auto i = st.new_callbacks.find(rec.id); i != st.new_callbacks.end()) {
+    for (auto& url : i->second)
+      if (std::find(cbs.begin(), cbs.end(), url) == cbs.end())
+        cbs.push_back(url);
+    st.new_callbacks.erase(i);
+  }
+  // Callbacks carry the final state: they go out once it is durable.
+  st.finishing.emplace(rec.id, recovered_job{std::move(rec), std::move(cbs)});
 }
 
 /// Expires resting jobs whose expire_time has passed, then re-arms for the
@@ -532,10 +532,18 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
     },
     [self](atom::due) { check_due(self); },
     [self](atom::persisted, const std::string& id) {
-      self->state.tombstones.erase(id);
+      auto& st = self->state;
+      st.tombstones.erase(id);
+      if (auto i = st.finishing.find(id); i != st.finishing.end()) {
+        start_callbacks(self, i->second.job, i->second.callbacks);
+        st.finishing.erase(i);
+      }
     },
     [self](atom::tick) {
       auto& st = self->state;
+      // Finishing jobs refill in steps; this catches the remainder.
+      if (st.live.size() < st.max_live)
+        refill(self);
       st.ingest_rate = static_cast<double>(st.accepted - st.accepted_at_tick);
       st.delivery_rate
         = static_cast<double>(st.delivered - st.delivered_at_tick);

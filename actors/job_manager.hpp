@@ -69,6 +69,9 @@ struct job_manager_state {
   /// Subscriptions to resting jobs whose store write may not be visible yet
   /// when the job leaves the backlog.
   std::unordered_map<std::string, std::vector<std::string>> new_callbacks;
+  /// Resting jobs finished by the manager, waiting for their final write to
+  /// be durable before their callbacks go out.
+  std::unordered_map<std::string, recovered_job> finishing;
   /// The instant the due timer is armed for (0: none).
   uint64_t due_armed_ms = 0;
   std::unordered_map<std::string, live_job> live;

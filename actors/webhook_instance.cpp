@@ -83,6 +83,10 @@ attempt_result classify(const http_outcome& out) {
   }
   res.outcome = attempt_result::kind::failed;
   if (out.status == 0) {
+    // Nothing reached the receiver (refused, DNS, TLS handshake): a cancel
+    // asked meanwhile can still win.
+    if (out.not_sent)
+      res.outcome = attempt_result::kind::not_sent;
     res.retryable = !out.permanent;
     res.message = out.error;
     return res;

@@ -63,7 +63,7 @@ std::string parse_value(std::string_view text, bytes& out) {
 
 std::string parse_value(std::string_view text, millis& out) {
   if (!parse_duration(text, out))
-    return "expected a duration such as 250ms, 30s or 5m";
+    return "expected a duration such as 250ms, 30s, 5m, 1h or 7d";
   return {};
 }
 
@@ -379,6 +379,9 @@ caf::error validate(options& opts) {
            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
          }))
     return bad("bad value '" + node + "' for node.id: use 1 to 16 of a-z, 0-9");
+  if (opts.jobs.retention < std::chrono::hours(24))
+    return bad("bad value for jobs.retention: must be at least 1d (an "
+               "Idempotency-Key names its job for 24 hours)");
   if (opts.jobs.max_live < 1)
     return bad("bad value for jobs.max_live: must be at least 1");
   if (opts.actors.threads < 1 || opts.actors.threads > 256)
@@ -476,7 +479,7 @@ std::string help_text() {
          "Settings are read in this order, each overriding the one before:\n"
          "defaults, the config file (--config=FILE or NS_CONFIG), the\n"
          "environment (NS_SECTION_KEY, e.g. NS_HTTP_LISTEN), the command line\n"
-         "(--section.key=value). Sizes take KiB/MiB/GiB, durations ms/s/m/h.\n\n"
+         "(--section.key=value). Sizes take KiB/MiB/GiB, durations ms/s/m/h/d.\n\n"
          "Settings (default in brackets):\n";
   for (auto& spec : table()) {
     out << "  --" << spec.key << " [" << spec.get(defaults) << "]\n"

@@ -1,5 +1,7 @@
 #include "net/api.hpp"
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 #include <caf/send.hpp>
 
@@ -242,9 +244,13 @@ struct job_routes {
     if (!items)
       return respond(error_response(items.error()));
     auto n = static_cast<uint32_t>(items->size());
-    auto allowed = client.limit ? limiter.take(client.id, *client.limit, n,
-                                               clock::now_ms())
-                                : n;
+    // Tokens pay for jobs that could be accepted, not for malformed items.
+    auto valid = static_cast<uint32_t>(
+      std::count_if(items->begin(), items->end(),
+                    [](auto& item) { return static_cast<bool>(item); }));
+    auto allowed = client.limit ? limiter.take(client.id, *client.limit,
+                                               valid, clock::now_ms())
+                                : valid;
     struct pending {
       std::mutex mtx;
       json::array results;
@@ -340,10 +346,8 @@ void handle_job_route(const api_context& ctx, rate_limiter& limiter,
           if (!rec)
             return respond(error_response(rec.error()));
           json::object body{{"job_id", rec->id}, {"callback_url", url}};
-          if (is_final(rec->state)) {
-            // Already final: the callback is under way, nothing to keep.
-            return respond(json_response(201, body));
-          }
+          // Kept even for a final job whose callback is already under way:
+          // should nsd stop first, the callback is sent after the restart.
           store::write_batch batch;
           batch.put(store::cf::callbacks,
                     store::keys::callback(rec->id, url), {});
@@ -392,7 +396,8 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
     if (ctx.ready->load())
       respond(json_response(200, json::object{{"status", "ready"}}));
     else
-      respond(error_response(ec::not_ready, "recovery is still running"));
+      respond(error_response(ec::not_ready,
+                             "not ready: starting up or shutting down"));
     return;
   }
   // Who asks comes before what is asked: a stranger learns nothing more

@@ -258,11 +258,34 @@ TEST_F(JobActor, CancelWhileRunningWaitsForTheAttempt) {
     .receive([&](job_record& r) { answer = r; },
              [&](caf::error& e) { FAIL() << message_of(e); });
   EXPECT_EQ(answer.state, job_state::canceling);
+  // Asking again answers at once: that state is durable already.
+  me->request(j, 500ms, atom::cancel::value)
+    .receive([&](job_record& r) { EXPECT_EQ(r.state, job_state::canceling); },
+             [&](caf::error& e) { FAIL() << message_of(e); });
   attempt_result not_sent;
   not_sent.outcome = attempt_result::kind::not_sent;
   caf::anon_send(j, not_sent);
   ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
   EXPECT_EQ(seen->done[0].job.state, job_state::canceled);
+}
+
+TEST_F(JobActor, CancelDuringARetryDecisionEndsCanceled) {
+  auto j = spawn(fresh("j8"));
+  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  caf::scoped_actor me{*sys};
+  ASSERT_TRUE(take(me, j));
+  attempt_result fail;
+  fail.outcome = attempt_result::kind::failed;
+  fail.retryable = true;
+  fail.message = "HTTP 503";
+  // The failure and the cancel race; whichever comes first, the job must
+  // end canceled and never be queued again.
+  caf::anon_send(j, fail);
+  me->request(j, 2s, atom::cancel::value)
+    .receive([](job_record&) {}, [](caf::error&) {});
+  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  EXPECT_EQ(seen->done[0].job.state, job_state::canceled);
+  EXPECT_EQ(seen->enqueued_count(), 1u);
 }
 
 TEST_F(JobActor, ExpiresOnTimeWhenNobodyTakesIt) {
