@@ -17,7 +17,6 @@ namespace {
 using self_ptr = job_actor::stateful_pointer<job_actor_state>;
 
 constexpr auto persist_retry = std::chrono::milliseconds(100);
-constexpr auto take_timeout = std::chrono::seconds(10);
 
 std::chrono::milliseconds until(uint64_t at_ms) {
   auto now = clock::now_ms();
