@@ -429,6 +429,11 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
       if (st.live.size() >= st.max_live || st.backlog.maybe_resting[p]) {
         st.backlog.maybe_resting[p] = true;
         st.backlog.resting += 1;
+        // Ids are made on several HTTP threads and committed in batches, so a
+        // job can land behind the cursor; scan that priority from its start
+        // again rather than strand it (live jobs are skipped).
+        if (key <= st.backlog.cursor[p])
+          st.backlog.cursor[p].clear();
         arm_due(self, x.job.expire_ms);
         return;
       }
