@@ -135,6 +135,10 @@ int main(int argc, char** argv) {
   {
     caf::actor_system_config cfg;
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.actors.threads));
+    // Idle workers sleep on a condition variable after a short spin instead
+    // of 500 polls with 50 us naps each: on a small machine those naps cost
+    // the HTTP and commit threads a core.
+    cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
     caf::actor_system sys{cfg};
     auto ctx = std::make_shared<ns::job_context>();
     ctx->commit = &commit;

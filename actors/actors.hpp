@@ -48,7 +48,7 @@ using adapter_actor
 /// Owns the live jobs of this node: spawns their actors, answers queries
 /// about them, keeps one adapter actor per adapter, counts.
 using job_manager_actor = caf::typed_actor<
-  caf::reacts_to<job_accepted>, caf::reacts_to<job_query>,
+  caf::reacts_to<jobs_accepted>, caf::reacts_to<job_query>,
   caf::reacts_to<stats_query>, caf::reacts_to<adapter_changed>,
   caf::reacts_to<job_done>, caf::reacts_to<job_transition>,
   caf::reacts_to<atom::tick>, caf::reacts_to<atom::due>,

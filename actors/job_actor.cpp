@@ -126,7 +126,7 @@ void on_failure(self_ptr self, const attempt_result& res) {
 }
 
 /// Brings a job loaded from the store (or just accepted) to a consistent,
-/// waiting state and arms its timers.
+/// waiting state and arms its wake or retry timer.
 void start(self_ptr self) {
   auto& job = self->state.job;
   if (job.state == job_state::running) {
@@ -141,7 +141,8 @@ void start(self_ptr self) {
     change(self, job_state::expired, "not started before expire_time");
     return;
   }
-  self->delayed_send(self, until(job.expire_ms), atom::expire::value);
+  // No timer of its own for expiry: the manager walks the `due` index with
+  // one timer for every job and sends `expire` when the instant has come.
   switch (job.state) {
     case job_state::scheduled:
       self->delayed_send(self, until(job.scheduled_ms), atom::wake::value);

@@ -42,6 +42,32 @@ job_ingest::job_ingest(store::group_commit& commit,
     view_(std::move(view)),
     manager_(std::move(manager)),
     node_id_(std::move(node_id)) {
+  commit_.on_commit_end([this] { hand_over(); });
+}
+
+job_ingest::~job_ingest() {
+  commit_.on_commit_end(nullptr);
+}
+
+void job_ingest::durable(job_record job, answer_fn done) {
+  durable_jobs_.push_back(std::move(job));
+  durable_answers_.push_back(std::move(done));
+}
+
+void job_ingest::hand_over() {
+  if (durable_jobs_.empty())
+    return;
+  // The answers carry a copy: the manager takes the records themselves.
+  std::vector<submit_outcome> outcomes;
+  outcomes.reserve(durable_jobs_.size());
+  for (auto& job : durable_jobs_)
+    outcomes.push_back(submit_outcome{job, false});
+  caf::anon_send(manager_, jobs_accepted{std::move(durable_jobs_)});
+  durable_jobs_.clear();
+  auto answers = std::move(durable_answers_);
+  durable_answers_.clear();
+  for (size_t i = 0; i < answers.size(); ++i)
+    answers[i](std::move(outcomes[i]));
 }
 
 void job_ingest::submit(
@@ -111,15 +137,13 @@ void job_ingest::submit(
     return make_error(ec::overloaded,
                       "the store is not keeping up; nothing was accepted");
   };
-  auto manager = manager_;
   if (job.idempotency_key.empty()) {
     auto shared = std::make_shared<job_record>(std::move(job));
     auto ok = commit_.submit(
-      std::move(batch), [shared, manager, done](const caf::error& err) {
+      std::move(batch), [this, shared, done](const caf::error& err) {
         if (err)
           return done(err);
-        caf::anon_send(manager, job_accepted{*shared});
-        done(submit_outcome{std::move(*shared), false});
+        durable(std::move(*shared), done);
       });
     if (!ok)
       done(overloaded());
@@ -136,8 +160,8 @@ void job_ingest::submit(
   auto shared = std::make_shared<job_record>(std::move(job));
   auto ok = commit_.submit(
     std::move(batch), std::move(g),
-    [shared, manager, done](const caf::error& err,
-                            std::optional<std::string> existing) {
+    [this, shared, done](const caf::error& err,
+                         std::optional<std::string> existing) {
       if (err)
         return done(err);
       if (existing) {
@@ -146,8 +170,7 @@ void job_ingest::submit(
         first.id = e ? std::string{e->job_id} : std::string{};
         return done(submit_outcome{std::move(first), true});
       }
-      caf::anon_send(manager, job_accepted{*shared});
-      done(submit_outcome{std::move(*shared), false});
+      durable(std::move(*shared), done);
     });
   if (!ok)
     done(overloaded());

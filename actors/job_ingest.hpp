@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json/value.hpp>
 #include <caf/expected.hpp>
@@ -44,10 +45,18 @@ struct submit_outcome {
 /// its adapter (existence, permission, params schema, times), makes it
 /// durable by group commit, hands it to the job manager, and only then
 /// answers. Never blocks the caller.
+///
+/// The jobs one fsync made durable go to the manager as one message, before
+/// any of them is answered: a client that reads its job right after the 202
+/// finds the manager already knows it. The group commit must stop before
+/// this object goes.
 class job_ingest {
 public:
   job_ingest(store::group_commit& commit, std::shared_ptr<registry_view> view,
              job_manager_actor manager, std::string node_id);
+  ~job_ingest();
+  job_ingest(const job_ingest&) = delete;
+  job_ingest& operator=(const job_ingest&) = delete;
 
   /// `done` runs once, on the commit thread or the caller's. For a duplicate
   /// only `job.id` is known; the caller looks the job up.
@@ -58,6 +67,15 @@ public:
   static constexpr uint64_t idempotency_window_ms = 24ull * 3600 * 1000;
 
 private:
+  using answer_fn = std::function<void(caf::expected<submit_outcome>)>;
+
+  /// Commit thread: a job of the write under way is durable.
+  void durable(job_record job, answer_fn done);
+  /// Commit thread, once per fsync'd write: tell the manager, then answer.
+  void hand_over();
+
+  std::vector<job_record> durable_jobs_;
+  std::vector<answer_fn> durable_answers_;
   store::group_commit& commit_;
   std::shared_ptr<registry_view> view_;
   job_manager_actor manager_;

@@ -53,12 +53,25 @@ adapter_actor adapter_for(self_ptr self, const std::string& name) {
   return hdl;
 }
 
+/// Wakes the manager at `at_ms` to expire jobs, unless it will wake
+/// earlier anyway.
+void arm_due(self_ptr self, uint64_t at_ms) {
+  auto& st = self->state;
+  if (st.due_armed_ms != 0 && st.due_armed_ms <= at_ms)
+    return;
+  st.due_armed_ms = at_ms;
+  auto now = clock::now_ms();
+  self->delayed_send(self, std::chrono::milliseconds(at_ms > now ? at_ms - now : 0),
+                     atom::due::value);
+}
+
 void spawn_job(self_ptr self, job_record rec,
                std::vector<std::string> callbacks) {
   auto& st = self->state;
   auto id = rec.id;
   auto name = rec.adapter;
   auto state = rec.state;
+  auto expire_ms = rec.expire_ms;
   if (auto i = st.new_callbacks.find(id); i != st.new_callbacks.end()) {
     for (auto& url : i->second)
       if (std::find(callbacks.begin(), callbacks.end(), url) == callbacks.end())
@@ -71,6 +84,7 @@ void spawn_job(self_ptr self, job_record rec,
                          std::shared_ptr<const job_context>{st.ctx});
   st.live.emplace(id, job_manager_state::live_job{hdl, name});
   count(self, name, state, +1);
+  arm_due(self, expire_ms);
   if (!ad)
     self->send(hdl, atom::adapter_gone::value);
 }
@@ -100,18 +114,6 @@ std::optional<job_record> load_resting(self_ptr self, const std::string& id) {
   if (!rec || is_final(rec->state))
     return std::nullopt;
   return std::move(*rec);
-}
-
-/// Wakes the manager at `at_ms` to expire resting jobs, unless it will wake
-/// earlier anyway.
-void arm_due(self_ptr self, uint64_t at_ms) {
-  auto& st = self->state;
-  if (st.due_armed_ms != 0 && st.due_armed_ms <= at_ms)
-    return;
-  st.due_armed_ms = at_ms;
-  auto now = clock::now_ms();
-  self->delayed_send(self, std::chrono::milliseconds(at_ms > now ? at_ms - now : 0),
-                     atom::due::value);
 }
 
 /// Gives actors to resting jobs while the window has room: by priority, then
@@ -200,8 +202,9 @@ void finish_resting(self_ptr self, job_record rec, job_state to,
   st.finishing.emplace(rec.id, recovered_job{std::move(rec), std::move(cbs)});
 }
 
-/// Expires resting jobs whose expire_time has passed, then re-arms for the
-/// next due instant. Live jobs have their own timers and are skipped.
+/// Expires the jobs whose expire_time has passed, then re-arms for the next
+/// due instant: resting ones here, live ones by telling their actor (which
+/// ignores it while an attempt runs). One timer for every job of the node.
 void check_due(self_ptr self) {
   auto& st = self->state;
   st.due_armed_ms = 0;
@@ -221,6 +224,10 @@ void check_due(self_ptr self) {
                        return true;
                      });
   for (auto& id : due_ids) {
+    if (auto i = st.live.find(id); i != st.live.end()) {
+      self->send(i->second.hdl, atom::expire::value);
+      continue;
+    }
     auto rec = load_resting(self, id);
     if (!rec)
       continue;
@@ -229,6 +236,35 @@ void check_due(self_ptr self) {
   }
   if (next != 0)
     arm_due(self, next);
+}
+
+/// A job that just became durable: an actor if the window has room and no
+/// older job of its priority rests, else it rests in the backlog.
+void accept(self_ptr self, job_record job) {
+  auto& st = self->state;
+  st.accepted += 1;
+  if (st.live.count(job.id) != 0)
+    return; // the backlog reached it first
+  auto p = static_cast<uint8_t>(job.priority);
+  auto key = store::keys::active(p, job.id);
+  // FIFO: while older jobs of this priority rest, newer ones rest too.
+  if (st.live.size() >= st.max_live || st.backlog.maybe_resting[p]) {
+    st.backlog.maybe_resting[p] = true;
+    st.backlog.resting += 1;
+    // Ids are made on several HTTP threads and committed in batches, so a
+    // job can land behind the cursor; scan that priority from its start
+    // again rather than strand it (live jobs are skipped).
+    if (key <= st.backlog.cursor[p])
+      st.backlog.cursor[p].clear();
+    arm_due(self, job.expire_ms);
+    return;
+  }
+  if (key > st.backlog.cursor[p])
+    st.backlog.cursor[p] = key;
+  std::vector<std::string> cbs;
+  if (!job.callback_url.empty())
+    cbs.push_back(job.callback_url);
+  spawn_job(self, std::move(job), std::move(cbs));
 }
 
 /// Answers a query about a job that has no actor: read it from the store.
@@ -418,31 +454,9 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
   });
   self->delayed_send(self, std::chrono::seconds(1), atom::tick::value);
   return {
-    [self](job_accepted& x) {
-      auto& st = self->state;
-      st.accepted += 1;
-      if (st.live.count(x.job.id) != 0)
-        return; // the backlog reached it first
-      auto p = static_cast<uint8_t>(x.job.priority);
-      auto key = store::keys::active(p, x.job.id);
-      // FIFO: while older jobs of this priority rest, newer ones rest too.
-      if (st.live.size() >= st.max_live || st.backlog.maybe_resting[p]) {
-        st.backlog.maybe_resting[p] = true;
-        st.backlog.resting += 1;
-        // Ids are made on several HTTP threads and committed in batches, so a
-        // job can land behind the cursor; scan that priority from its start
-        // again rather than strand it (live jobs are skipped).
-        if (key <= st.backlog.cursor[p])
-          st.backlog.cursor[p].clear();
-        arm_due(self, x.job.expire_ms);
-        return;
-      }
-      if (key > st.backlog.cursor[p])
-        st.backlog.cursor[p] = key;
-      std::vector<std::string> cbs;
-      if (!x.job.callback_url.empty())
-        cbs.push_back(x.job.callback_url);
-      spawn_job(self, std::move(x.job), std::move(cbs));
+    [self](jobs_accepted& x) {
+      for (auto& job : x.jobs)
+        accept(self, std::move(job));
     },
     [self](job_query& q) {
       auto& st = self->state;

@@ -22,9 +22,10 @@ namespace ns {
 
 // -- HTTP front -> job manager -------------------------------------------------
 
-/// A job that is durable now (its 202 is on the way): give it an actor.
-struct job_accepted {
-  job_record job;
+/// Jobs that one group commit made durable (their 202s follow): give them
+/// actors, or let them rest in the backlog.
+struct jobs_accepted {
+  std::vector<job_record> jobs;
 };
 
 enum class job_query_kind : uint8_t { get, cancel, subscribe };
@@ -124,7 +125,7 @@ struct retry_decision {
 
 } // namespace ns
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_accepted)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::jobs_accepted)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::stats_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::adapter_changed)

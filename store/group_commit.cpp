@@ -64,6 +64,11 @@ void group_commit::check_guards(std::vector<item>& items) {
   }
 }
 
+void group_commit::on_commit_end(std::function<void()> fn) {
+  std::lock_guard<std::mutex> lock{mtx_};
+  commit_end_ = std::move(fn);
+}
+
 void group_commit::stop() {
   {
     std::lock_guard<std::mutex> lock{mtx_};
@@ -86,6 +91,7 @@ size_t group_commit::pending() const {
 void group_commit::run() {
   std::vector<item> taken;
   std::vector<const write_batch*> views;
+  std::function<void()> commit_end;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock{mtx_};
@@ -98,6 +104,7 @@ void group_commit::run() {
         taken.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      commit_end = commit_end_;
     }
     check_guards(taken);
     views.clear();
@@ -117,6 +124,8 @@ void group_commit::run() {
                        std::move(x.blocked_by));
     }
     taken.clear();
+    if (commit_end)
+      commit_end();
   }
 }
 

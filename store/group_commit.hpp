@@ -64,6 +64,12 @@ public:
   [[nodiscard]] bool submit(write_batch batch, guard g,
                             guarded_completion done);
 
+  /// Runs on the commit thread after the completions of each fsync'd write,
+  /// so that a caller can hand on in one message what those completions
+  /// collected. Set it before the first submit that relies on it; whatever
+  /// it refers to must outlive stop().
+  void on_commit_end(std::function<void()> fn);
+
   /// Writes everything already queued, then stops the thread. Idempotent.
   void stop();
 
@@ -91,6 +97,7 @@ private:
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   std::deque<item> queue_;
+  std::function<void()> commit_end_;
   bool stopping_ = false;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> batches_{0};

@@ -1,5 +1,6 @@
 #include "store/group_commit.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <future>
@@ -244,4 +245,37 @@ TEST_F(StoreDb, RetentionFilterDropsRecordsAtCompaction) {
     EXPECT_TRUE((*db)->get(store::cf::jobs, "new").value().has_value());
     EXPECT_TRUE((*db)->get(store::cf::clients, "other").value().has_value());
   }
+}
+
+TEST_F(GroupCommit, CommitEndRunsAfterTheCompletionsOfEachWrite) {
+  auto db = store::db::open(opts);
+  ASSERT_TRUE(db) << message_of(db.error());
+  store::group_commit gc{**db, 1024, 100'000};
+  // Only the commit thread touches these: no lock needed.
+  int completed = 0;
+  std::vector<int> completed_at_end;
+  std::promise<void> all_done;
+  constexpr int total = 300;
+  gc.on_commit_end([&] {
+    completed_at_end.push_back(completed);
+    if (completed == total)
+      all_done.set_value();
+  });
+  for (int i = 0; i < total; ++i) {
+    store::write_batch b;
+    b.put(store::cf::jobs, "k" + std::to_string(i), "v");
+    ASSERT_TRUE(gc.submit(std::move(b), [&](const caf::error& err) {
+      EXPECT_FALSE(err);
+      ++completed;
+    }));
+  }
+  ASSERT_EQ(all_done.get_future().wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  gc.stop();
+  // One call per fsync'd write, each after that write's completions.
+  EXPECT_EQ(completed_at_end.size(), gc.snapshot().commits);
+  EXPECT_EQ(std::adjacent_find(completed_at_end.begin(), completed_at_end.end(),
+                               std::greater_equal<>()),
+            completed_at_end.end());
+  EXPECT_EQ(completed_at_end.back(), total);
 }
