@@ -5,6 +5,7 @@ with --json and its numbers must be sane and agree with what nsd itself says
 import http.server
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -141,6 +142,7 @@ class SweepAndUrlTests(BenchTestCase):
 
     def test_sweep_over_connections_reports_each_point_and_the_knee(self):
         tmp = tempfile.mkdtemp(prefix="ns-bench-test-")
+        self.addCleanup(shutil.rmtree, tmp, True)
         plot = os.path.join(tmp, "sweep.png")
         out = bench_json(["sweep", "ingest", "--nsd", NSD_BIN,
                           "--vary", "connections=1,4", "--duration", "1",
