@@ -16,6 +16,7 @@ PACKAGES=(
   libvalijson-dev libssl-dev
   libgtest-dev libbenchmark-dev
   python3
+  gnuplot-nox
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
