@@ -1,0 +1,107 @@
+// What the HTTP edge does with a POST /v1/jobs body before anything is
+// written: parse and type-check it (net/job_input), then check its params
+// against the adapter's compiled schema (actors/schema, as job_ingest does).
+
+#include "actors/schema.hpp"
+#include "bench/micro/fixtures.hpp"
+#include "config/error.hpp"
+#include "net/job_input.hpp"
+
+#include <benchmark/benchmark.h>
+#include <boost/json/parse.hpp>
+
+namespace {
+
+using namespace ns;
+
+std::shared_ptr<const params_schema> compiled_schema() {
+  auto res
+    = params_schema::compile(boost::json::parse(bench::job_params_schema));
+  return res ? *res : nullptr;
+}
+
+void per_body(benchmark::State& state) {
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(
+    static_cast<int64_t>(state.iterations() * bench::job_body.size()));
+}
+
+void BM_ParseJob(benchmark::State& state) {
+  for (auto _ : state) {
+    auto sub = net::parse_job(bench::job_body, {});
+    if (!sub) {
+      state.SkipWithError(message_of(sub.error()).c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(sub);
+  }
+  per_body(state);
+}
+BENCHMARK(BM_ParseJob);
+
+void BM_CheckParams(benchmark::State& state) {
+  auto schema = compiled_schema();
+  auto sub = net::parse_job(bench::job_body, {});
+  if (!schema || !sub) {
+    state.SkipWithError("fixture does not parse");
+    return;
+  }
+  for (auto _ : state) {
+    auto violations = schema->check(sub->params);
+    if (!violations.empty()) {
+      state.SkipWithError(violations.front().message.c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(violations);
+  }
+  per_body(state);
+}
+BENCHMARK(BM_CheckParams);
+
+// The two together: the CPU the edge spends per accepted body before the
+// group commit.
+void BM_ParseAndCheckJob(benchmark::State& state) {
+  auto schema = compiled_schema();
+  if (!schema) {
+    state.SkipWithError("schema does not compile");
+    return;
+  }
+  for (auto _ : state) {
+    auto sub = net::parse_job(bench::job_body, {});
+    if (!sub) {
+      state.SkipWithError(message_of(sub.error()).c_str());
+      break;
+    }
+    auto violations = schema->check(sub->params);
+    if (!violations.empty()) {
+      state.SkipWithError(violations.front().message.c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(sub);
+  }
+  per_body(state);
+}
+BENCHMARK(BM_ParseAndCheckJob);
+
+// A body that breaks the schema twice: the cost of building the 422 details.
+void BM_CheckParamsRejects(benchmark::State& state) {
+  auto schema = compiled_schema();
+  if (!schema) {
+    state.SkipWithError("schema does not compile");
+    return;
+  }
+  auto bad = boost::json::parse(
+    R"({"to":"a","subject":"Hi","name":"Al","vars":{"seats":0}})");
+  for (auto _ : state) {
+    auto violations = schema->check(bad);
+    if (violations.empty()) {
+      state.SkipWithError("the bad params passed");
+      break;
+    }
+    benchmark::DoNotOptimize(violations);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_CheckParamsRejects);
+
+} // namespace
