@@ -77,7 +77,7 @@ adapter_actor::behavior_type instant_adapter(adapter_actor::pointer self,
 job_manager_actor::behavior_type
 counting_manager(job_manager_actor::pointer, std::shared_ptr<finish_line> fl) {
   return {
-    [](job_accepted&) {},
+    [](jobs_accepted&) {},
     [](job_query&) {},
     [](const stats_query&) {},
     [](const adapter_changed&) {},
