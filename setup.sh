@@ -15,7 +15,7 @@ PACKAGES=(
   libboost-json1.81-dev libboost-url1.81-dev
   libvalijson-dev libssl-dev
   libgtest-dev libbenchmark-dev
-  python3
+  python3 python3-zmq
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
