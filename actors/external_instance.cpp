@@ -25,6 +25,10 @@ void publish(self_ptr self) {
 /// `max_held` jobs granted and held together.
 void grant(self_ptr self, uint32_t n) {
   auto& st = self->state;
+  // After the detach, credit would put this proxy back in the queue's
+  // rotation just before it quits, and jobs handed to it then would be lost.
+  if (st.closing)
+    return;
   if (!st.adapter) {
     st.pending_credit += n;
     return;
@@ -84,6 +88,9 @@ void on_work(self_ptr self, const work_item& w) {
           return;
         st.in_flight.emplace(rec.id, raw);
         st.cfg.link->send_job(st.cfg.peer, rec);
+        // A cancel that overtook this answer goes right after the job.
+        if (st.early_cancels.erase(rec.id) != 0)
+          st.cfg.link->send_cancel(st.cfg.peer, rec.id);
         publish(self);
       },
       [self](const caf::error&) {
@@ -178,8 +185,12 @@ caf::behavior external_instance(self_ptr self,
     },
     [self](const cancel_attempt& c) {
       auto& st = self->state;
-      if (!st.closing && st.in_flight.count(c.job_id) != 0)
+      if (st.closing)
+        return;
+      if (st.in_flight.count(c.job_id) != 0)
         st.cfg.link->send_cancel(st.cfg.peer, c.job_id);
+      else // the job's answer to take_job is still on its way
+        st.early_cancels.insert(c.job_id);
     },
     [self](const adapter_changed& change) {
       auto& st = self->state;

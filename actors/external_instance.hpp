@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ns {
 
@@ -36,6 +37,8 @@ struct external_instance_state {
   caf::actor adapter;
   /// Jobs the instance holds: id -> job actor.
   std::unordered_map<std::string, caf::actor> in_flight;
+  /// Cancels that came before the job's take_job answer.
+  std::unordered_set<std::string> early_cancels;
   /// Credit handed to the adapter actor and not used yet.
   uint32_t granted = 0;
   /// Credit the instance gave before the adapter was found.
