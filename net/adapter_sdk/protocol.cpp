@@ -194,6 +194,10 @@ std::optional<hello> decode_hello(std::string_view body, std::string& why) {
       && r.str("name", x.name, false)) {
     if (x.name.size() > 200)
       x.name.resize(200);
+    // It goes into log lines: no control characters.
+    for (auto& c : x.name)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        c = '?';
     return x;
   }
   return std::nullopt;

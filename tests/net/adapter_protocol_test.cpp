@@ -49,6 +49,10 @@ TEST(AdapterProtocol, HelloChecksEveryField) {
   EXPECT_NE(why.find("at most 10000"), std::string::npos) << why;
   EXPECT_FALSE(
     proto::decode_hello(R"({"protocol":1,"key":"k","credit":1.5})", why));
+  auto named = proto::decode_hello(
+    R"({"protocol":1,"key":"k","credit":1,"name":"a\nb\u0000c"})", why);
+  ASSERT_TRUE(named) << why;
+  EXPECT_EQ(named->name, "a?b?c");
   // A version the decoder does not judge: the gateway refuses it by name.
   auto h = proto::decode_hello(
     R"({"protocol":7,"key":"k","credit":0,"future":true})", why);
