@@ -105,6 +105,10 @@ caf::error adapter_gateway::start() {
     return make_error(ec::invalid_config, "adapters: cannot create eventfd");
   try {
     im.router.set(zmq::sockopt::router_mandatory, 1);
+    // Credit bounds the jobs queued for one instance; the high-water mark
+    // must not drop them first (cancels and heartbeats ride along).
+    im.router.set(zmq::sockopt::sndhwm,
+                  static_cast<int>(3 * proto::max_credit));
     im.router.set(zmq::sockopt::linger, 0);
     im.router.set(zmq::sockopt::maxmsgsize,
                   static_cast<int64_t>(proto::max_body_bytes));

@@ -4,6 +4,7 @@
 
 #include <zmq.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -149,6 +150,8 @@ struct adapter::impl {
   std::string serve(zmq::context_t& ctx, bool& welcomed) {
     zmq::socket_t sock{ctx, zmq::socket_type::dealer};
     sock.set(zmq::sockopt::linger, 0);
+    // Results are bounded by credit: never dropped at the high-water mark.
+    sock.set(zmq::sockopt::sndhwm, static_cast<int>(3 * proto::max_credit));
     sock.connect(opts.endpoint);
     auto send = [&](std::string_view type, const std::string& body) {
       try {
@@ -389,7 +392,8 @@ std::string adapter::run() {
     return "cannot create an eventfd";
   if (im.opts.credit == 0)
     return "credit must be at least 1";
-  auto n = im.opts.workers != 0 ? im.opts.workers : im.opts.credit;
+  auto n = im.opts.workers != 0 ? im.opts.workers
+                                : std::min<uint32_t>(im.opts.credit, 64);
   std::vector<std::thread> workers;
   for (unsigned i = 0; i < n; ++i)
     workers.emplace_back([&im] {

@@ -77,7 +77,8 @@ struct options {
   std::string key;
   /// Jobs this instance holds at once (sent, queued here, or in the handler).
   uint32_t credit = 8;
-  /// Handler threads (0: as many as credit).
+  /// Handler threads (0: as many as credit, at most 64; a thread per held job
+  /// costs more than it gains beyond that unless handlers mostly wait).
   unsigned workers = 0;
   /// Names the instance in nsd's log and admin view.
   std::string name;

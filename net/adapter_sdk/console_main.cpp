@@ -26,7 +26,7 @@ options:
   --endpoint=URL   nsd's adapters.listen endpoint   [tcp://127.0.0.1:5570]
   --key=KEY        the adapter key (nsa_...); or set NS_ADAPTER_KEY
   --credit=N       jobs held at once (1-10000)                       [8]
-  --workers=N      handler threads (0: as many as credit)            [0]
+  --workers=N      handler threads (0: as many as credit, at most 64) [0]
   --name=TEXT      names this instance in nsd's log and admin view
   --delay-ms=N     pretend each job takes N ms (a cancel cuts it short) [0]
   --out=FILE       append the JSON lines to FILE instead of stdout
