@@ -11,11 +11,11 @@ cd "$(dirname "$0")"
 
 PACKAGES=(
   g++ cmake make pkg-config
-  libcaf-dev librocksdb-dev libsimdjson-dev cppzmq-dev
+  libcaf-dev librocksdb-dev libsimdjson-dev cppzmq-dev python3-zmq
   libboost-json1.81-dev libboost-url1.81-dev
   libvalijson-dev libssl-dev
   libgtest-dev libbenchmark-dev
-  python3 python3-zmq
+  python3
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
