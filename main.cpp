@@ -26,6 +26,7 @@
 #include "config/error.hpp"
 #include "config/log.hpp"
 #include "config/options.hpp"
+#include "net/adapter_gateway.hpp"
 #include "net/api.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -132,6 +133,9 @@ int main(int argc, char** argv) {
   // Declared before the actor system: actors may still hold answers for HTTP
   // connections, which must outlive them.
   std::optional<ns::net::http_server> http;
+  // Proxies of external instances send through it until they are gone.
+  std::optional<ns::net::adapter_gateway> adapters;
+  auto board = std::make_shared<ns::instance_board>();
   {
     caf::actor_system_config cfg;
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.actors.threads));
@@ -165,6 +169,9 @@ int main(int argc, char** argv) {
     // actors gone, then every handle dropped: the detached manager's thread
     // ends only once no handle to it is left.
     auto shutdown = [&] {
+      // Instances hear bye first; the jobs they hold are delivered again.
+      if (adapters)
+        adapters->stop();
       if (http)
         http->stop(opts.http.shutdown_grace);
       outbound.stop();
@@ -172,6 +179,7 @@ int main(int argc, char** argv) {
       caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(jobs, caf::exit_reason::user_shutdown);
       sys.await_all_actors_done();
+      adapters.reset();
       http.reset();
       ingest.reset();
       ctx.reset();
@@ -181,11 +189,24 @@ int main(int argc, char** argv) {
 
     http.emplace(opts.http,
                  ns::net::make_api(ns::net::api_context{
-                   registry, view, *token, ready, jobs, ingest, &commit}));
+                   registry, view, *token, ready, jobs, ingest, &commit,
+                   board}));
     if (auto err = http->start()) {
       http.reset();
       shutdown();
       return fail(err, 1);
+    }
+    if (!opts.adapters.listen.empty()) {
+      adapters.emplace(sys,
+                       ns::net::adapter_gateway_settings{
+                         opts.adapters.listen, opts.adapters.heartbeat_interval,
+                         opts.adapters.heartbeat_timeout},
+                       view, jobs, board);
+      if (auto err = adapters->start()) {
+        adapters.reset();
+        shutdown();
+        return fail(err, 1);
+      }
     }
     ready->store(true);
     ns::log::info() << "nsd ready: http://" << opts.http.host << ":"

@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(
   g++ cmake make pkg-config
-  libcaf-dev librocksdb-dev libsimdjson-dev cppzmq-dev
+  libcaf-dev librocksdb-dev libsimdjson-dev cppzmq-dev python3-zmq
   libboost-json1.81-dev libboost-url1.81-dev
   libvalijson-dev libssl-dev
   libgtest-dev libbenchmark-dev

@@ -25,7 +25,9 @@ using registry_actor = caf::typed_actor<
   caf::reacts_to<registry_write_done>>;
 
 /// One live job: owns its state machine, persists each transition, and is
-/// told everything as a message (take, result, cancel, expire, retry).
+/// told everything as a message (take, result, cancel, expire, retry). It
+/// monitors the instance that took it: if that instance goes away before it
+/// reports, the job is queued again (at least once).
 using job_actor = caf::typed_actor<
   caf::replies_to<take_job>::with<job_record>, caf::reacts_to<attempt_result>,
   caf::replies_to<atom::get>::with<job_record>,
@@ -33,17 +35,19 @@ using job_actor = caf::typed_actor<
   caf::replies_to<atom::subscribe, std::string>::with<job_record>,
   caf::reacts_to<atom::expire>, caf::reacts_to<atom::wake>,
   caf::reacts_to<atom::retry>, caf::reacts_to<atom::persisted, uint64_t>,
-  caf::reacts_to<atom::adapter_gone>>;
+  caf::reacts_to<atom::adapter_gone>, caf::reacts_to<atom::requeue>>;
 
 /// Decides whether and when a failed delivery is tried again.
 using repeater_actor
   = caf::typed_actor<caf::replies_to<retry_request>::with<retry_decision>>;
 
 /// One adapter: queues its ready jobs by priority and hands them to instances
-/// only as they ask (credit), so a slow channel is never flooded.
+/// only as they ask (credit), so a slow channel is never flooded. An instance
+/// that leaves detaches first: the answer comes after every job handed to it.
 using adapter_actor
   = caf::typed_actor<caf::reacts_to<enqueue_job>, caf::reacts_to<want_work>,
-                     caf::reacts_to<adapter_changed>>;
+                     caf::reacts_to<adapter_changed>,
+                     caf::replies_to<atom::detach, caf::actor>::with<bool>>;
 
 /// Owns the live jobs of this node: spawns their actors, answers queries
 /// about them, keeps one adapter actor per adapter, counts.
@@ -52,6 +56,7 @@ using job_manager_actor = caf::typed_actor<
   caf::reacts_to<stats_query>, caf::reacts_to<adapter_changed>,
   caf::reacts_to<job_done>, caf::reacts_to<job_transition>,
   caf::reacts_to<atom::tick>, caf::reacts_to<atom::due>,
-  caf::reacts_to<atom::persisted, std::string>>;
+  caf::reacts_to<atom::persisted, std::string>,
+  caf::replies_to<atom::attach, std::string>::with<caf::actor>>;
 
 } // namespace ns

@@ -81,12 +81,21 @@ adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
     },
     [self](const adapter_changed& change) {
       auto& st = self->state;
-      if (!change.entry)
-        return;
-      st.entry = change.entry;
       for (auto& [inst, credit] : st.instances)
         caf::anon_send(inst, change);
+      if (!change.entry) {
+        // Deleted: the instances were told; the manager fails the jobs.
+        self->quit(caf::exit_reason::user_shutdown);
+        return;
+      }
+      st.entry = change.entry;
       dispatch(self);
+    },
+    [self](atom::detach, const caf::actor& inst) {
+      // Every job handed to `inst` is in its mailbox before this answer.
+      self->demonitor(inst);
+      drop_instance(self, inst.address());
+      return true;
     },
   };
 }

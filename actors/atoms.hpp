@@ -17,5 +17,10 @@ using adapter_gone = caf::atom_constant<caf::atom("adgone")>;
 using tick = caf::atom_constant<caf::atom("tick")>;
 using attempt = caf::atom_constant<caf::atom("attempt")>;
 using due = caf::atom_constant<caf::atom("due")>;
+using attach = caf::atom_constant<caf::atom("attach")>;
+using detach = caf::atom_constant<caf::atom("detach")>;
+using requeue = caf::atom_constant<caf::atom("requeue")>;
+using heartbeat = caf::atom_constant<caf::atom("heartbeat")>;
+using close = caf::atom_constant<caf::atom("close")>;
 
 } // namespace ns::atom

@@ -125,6 +125,39 @@ void on_failure(self_ptr self, const attempt_result& res) {
       });
 }
 
+/// Stops watching the instance that held the job (monitors would pile up on a
+/// long-lived instance otherwise).
+void forget_instance(self_ptr self) {
+  auto& st = self->state;
+  if (st.instance)
+    self->demonitor(st.instance);
+  st.instance = nullptr;
+}
+
+/// The instance holding the job is gone without a result: nobody knows whether
+/// the attempt reached the channel, so it is delivered again (same id and
+/// idempotency key), unless the client canceled meanwhile.
+void instance_lost(self_ptr self) {
+  auto& job = self->state.job;
+  self->state.instance = nullptr;
+  if (job.state == job_state::canceling) {
+    change(self, job_state::canceled,
+           "canceled; outcome of the last attempt unknown (the adapter "
+           "instance was lost)");
+    return;
+  }
+  if (job.state != job_state::running)
+    return;
+  if (past_expiry(job)) {
+    change(self, job_state::expired,
+           "the adapter instance was lost after expire_time");
+    return;
+  }
+  change(self, job_state::queued,
+         "the adapter instance was lost; delivered again");
+  enqueue(self);
+}
+
 /// Brings a job loaded from the store (or just accepted) to a consistent,
 /// waiting state and arms its wake or retry timer.
 void start(self_ptr self) {
@@ -170,6 +203,10 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
   st.seq = seq;
   st.adapter = std::move(adapter);
   st.ctx = std::move(ctx);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    if (self->state.instance && dm.source == self->state.instance.address())
+      instance_lost(self);
+  });
   start(self);
   return {
     [self](const take_job& req) -> caf::result<job_record> {
@@ -185,6 +222,7 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
       if (job.start_ms == 0)
         job.start_ms = clock::now_ms();
       self->state.instance = req.instance;
+      self->monitor(req.instance);
       change(self, job_state::running);
       return job;
     },
@@ -193,7 +231,7 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
       auto& job = st.job;
       if (job.state != job_state::running && job.state != job_state::canceling)
         return; // a late answer to an attempt that no longer counts
-      st.instance = nullptr;
+      forget_instance(self);
       auto canceling = job.state == job_state::canceling;
       switch (res.outcome) {
         case attempt_result::kind::succeeded:
@@ -288,6 +326,7 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
       });
       if (no != st.writes_issued || !is_final(st.job.state))
         return;
+      forget_instance(self);
       self->send(st.ctx->manager,
                  job_done{std::move(st.job), std::move(st.callbacks)});
       self->quit();
@@ -299,6 +338,11 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
       if (!is_final(job.state))
         change(self, job_state::failed,
                "adapter '" + job.adapter + "' was deleted");
+    },
+    [self](atom::requeue) {
+      // Handed to an instance that left before it could take the job.
+      if (self->state.job.state == job_state::queued)
+        enqueue(self);
     },
   };
 }

@@ -527,7 +527,8 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
         return;
       }
       if (auto i = st.adapters.find(change.name); i != st.adapters.end()) {
-        self->send_exit(i->second, caf::exit_reason::user_shutdown);
+        // It tells its instances, then quits.
+        self->send(i->second, change);
         st.adapters.erase(i);
       }
       for (auto& [id, j] : st.live)
@@ -550,6 +551,14 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
         refill(self);
     },
     [self](atom::due) { check_due(self); },
+    [self](atom::attach, const std::string& name) -> caf::result<caf::actor> {
+      // An external instance proxy joins its adapter's queue.
+      auto hdl = adapter_for(self, name);
+      if (!hdl)
+        return make_error(ec::not_found,
+                          "adapter '" + name + "' does not exist");
+      return caf::actor_cast<caf::actor>(hdl);
+    },
     [self](atom::persisted, const std::string& id) {
       auto& st = self->state;
       st.tombstones.erase(id);

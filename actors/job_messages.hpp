@@ -97,6 +97,21 @@ struct cancel_attempt {
   std::string job_id;
 };
 
+// -- adapter gateway -> external instance proxy ---------------------------------
+
+/// An external instance reported the outcome of a job it held.
+struct instance_result {
+  std::string job_id;
+  attempt_result res;
+  /// Credit granted along with the result.
+  uint32_t credit = 0;
+};
+
+/// An external instance can take `credit` more jobs.
+struct instance_credit {
+  uint32_t credit = 0;
+};
+
 /// A job actor reached a durable final state and is about to quit; the
 /// manager sends its result callbacks.
 struct job_done {
@@ -135,6 +150,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::enqueue_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::want_work)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::work_item)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::cancel_attempt)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::instance_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::instance_credit)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_transition)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::retry_request)

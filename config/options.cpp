@@ -181,6 +181,18 @@ const std::vector<option_spec>& table() {
          "how long finished jobs stay readable (GET) before compaction drops "
          "them",
          &options::jobs, &jobs_options::retention),
+    make("adapters.listen",
+         "ZeroMQ endpoint where external adapter instances connect (e.g. "
+         "tcp://127.0.0.1:5570); empty turns the adapter protocol off",
+         &options::adapters, &adapters_options::listen),
+    make("adapters.heartbeat_interval",
+         "how often nsd sends each adapter instance a heartbeat (and asks "
+         "one back)",
+         &options::adapters, &adapters_options::heartbeat_interval),
+    make("adapters.heartbeat_timeout",
+         "an instance silent this long is dropped and its jobs are "
+         "delivered again",
+         &options::adapters, &adapters_options::heartbeat_timeout),
     make("node.id",
          "this node's name in the ids of the jobs it owns ([a-z0-9]{1,16}, "
          "unique in a cluster)",
@@ -382,6 +394,13 @@ caf::error validate(options& opts) {
   if (opts.jobs.retention < std::chrono::hours(24))
     return bad("bad value for jobs.retention: must be at least 1d (an "
                "Idempotency-Key names its job for 24 hours)");
+  auto& ad = opts.adapters;
+  if (ad.heartbeat_interval < std::chrono::milliseconds(10))
+    return bad("bad value for adapters.heartbeat_interval: must be at least "
+               "10ms");
+  if (ad.heartbeat_timeout < 2 * ad.heartbeat_interval)
+    return bad("bad value for adapters.heartbeat_timeout: must be at least "
+               "twice adapters.heartbeat_interval");
   if (opts.jobs.max_live < 1)
     return bad("bad value for jobs.max_live: must be at least 1");
   if (opts.actors.threads < 1 || opts.actors.threads > 256)

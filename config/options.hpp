@@ -64,6 +64,13 @@ struct node_options {
   std::string id = "n1";
 };
 
+struct adapters_options {
+  /// ZeroMQ endpoint of the external adapter protocol (empty: off).
+  std::string listen = "tcp://127.0.0.1:5570";
+  millis heartbeat_interval{1'000};
+  millis heartbeat_timeout{5'000};
+};
+
 /// Every setting of nsd, grouped by section. Keys are `section.key`.
 struct options {
   http_options http;
@@ -73,6 +80,7 @@ struct options {
   actors_options actors;
   node_options node;
   jobs_options jobs;
+  adapters_options adapters;
   /// The file the settings were read from (empty: defaults only).
   std::string config_file;
 };

@@ -52,8 +52,7 @@ json::object adapter_admin_json(const adapter_record& a) {
   o["blocked"] = a.blocked;
   o["queue"] = a.name;
   o["version"] = a.version;
-  // Connected external instances and delivery counters arrive with the job
-  // pipeline; the field is part of the contract already.
+  // Filled from the live proxies where the caller knows them.
   o["instances"] = json::array{};
   o["created_at"] = clock::rfc3339(a.created_ms);
   o["updated_at"] = clock::rfc3339(a.updated_ms);
@@ -65,6 +64,22 @@ json::object adapter_admin_json(const adapter_result& res) {
   if (!res.api_key.empty())
     o["api_key"] = res.api_key;
   return o;
+}
+
+json::array instances_json(const std::vector<instance_view>& xs) {
+  json::array out;
+  for (auto& x : xs)
+    out.push_back(json::object{
+      {"id", x.id},
+      {"peer", x.peer},
+      {"name", x.name},
+      {"connected_at", clock::rfc3339(x.connected_ms)},
+      {"credit", x.credit},
+      {"in_flight", x.in_flight},
+      {"jobs_done", x.done},
+      {"last_heartbeat", clock::rfc3339(x.last_heartbeat_ms)},
+    });
+  return out;
 }
 
 json::object adapter_client_json(const adapter_record& a) {

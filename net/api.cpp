@@ -497,8 +497,12 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
       list_adapters(id, respond);
       return;
     case endpoint::get_adapter: {
-      if (auto* a = snap.adapter(r.param))
-        respond(json_response(200, adapter_admin_json(a->rec)));
+      if (auto* a = snap.adapter(r.param)) {
+        auto o = adapter_admin_json(a->rec);
+        if (ctx.instances)
+          o["instances"] = instances_json(ctx.instances->of(a->rec.name));
+        respond(json_response(200, std::move(o)));
+      }
       else
         respond(error_response(ec::not_found,
                                "adapter '" + r.param + "' does not exist"));

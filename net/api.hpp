@@ -5,6 +5,7 @@
 #include <string>
 
 #include "actors/actors.hpp"
+#include "actors/instance_board.hpp"
 #include "actors/job_ingest.hpp"
 #include "actors/registry.hpp"
 #include "net/http_server.hpp"
@@ -21,6 +22,8 @@ struct api_context {
   job_manager_actor jobs;
   std::shared_ptr<job_ingest> ingest;
   store::group_commit* commit = nullptr;
+  /// Connected external adapter instances (GET /v1/adapters/{name}).
+  std::shared_ptr<const instance_board> instances;
 };
 
 /// The HTTP API: routing, authentication, validation at the edge, then a

@@ -51,6 +51,7 @@ fake_adapter(adapter_actor::pointer, std::shared_ptr<journal> j) {
     },
     [](const want_work&) {},
     [](const adapter_changed&) {},
+    [](atom::detach, const caf::actor&) { return true; },
   };
 }
 
@@ -69,6 +70,9 @@ fake_manager(job_manager_actor::pointer, std::shared_ptr<journal> j) {
     [](atom::tick) {},
     [](atom::due) {},
     [](atom::persisted, const std::string&) {},
+    [](atom::attach, const std::string&) -> caf::result<caf::actor> {
+      return caf::actor{};
+    },
   };
 }
 
@@ -313,6 +317,64 @@ TEST_F(JobActor, RunningJobFoundAfterACrashIsDeliveredAgain) {
   ASSERT_TRUE(rec);
   EXPECT_EQ(rec->attempts, 2u);
   EXPECT_EQ(rec->id, "j7");
+}
+
+TEST_F(JobActor, InstanceLostWithoutAResultQueuesTheJobAgain) {
+  auto j = spawn(fresh("j9"));
+  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  {
+    // An instance that takes the job and then dies without a result.
+    caf::scoped_actor gone{*sys};
+    ASSERT_TRUE(take(gone, j));
+  }
+  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 2; }));
+  caf::scoped_actor me{*sys};
+  auto rec = take(me, j);
+  ASSERT_TRUE(rec) << message_of(rec.error());
+  EXPECT_EQ(rec->id, "j9");
+  EXPECT_EQ(rec->attempts, 2u);
+  EXPECT_NE(rec->last_error.find("instance was lost"), std::string::npos)
+    << rec->last_error;
+  attempt_result ok;
+  ok.outcome = attempt_result::kind::succeeded;
+  caf::anon_send(j, ok);
+  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  EXPECT_EQ(seen->done[0].job.state, job_state::succeeded);
+  EXPECT_EQ(seen->enqueued_count(), 2u);
+}
+
+TEST_F(JobActor, InstanceLostWhileCancelingEndsCanceled) {
+  auto j = spawn(fresh("j10"));
+  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  caf::scoped_actor me{*sys};
+  {
+    caf::scoped_actor gone{*sys};
+    ASSERT_TRUE(take(gone, j));
+    me->request(j, 2s, atom::cancel::value)
+      .receive([](job_record& r) { EXPECT_EQ(r.state, job_state::canceling); },
+               [](caf::error& e) { FAIL() << message_of(e); });
+  }
+  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  EXPECT_EQ(seen->done[0].job.state, job_state::canceled);
+  EXPECT_EQ(seen->enqueued_count(), 1u);
+}
+
+TEST_F(JobActor, RequeueOnlyMovesAQueuedJob) {
+  auto j = spawn(fresh("j11"));
+  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  // Handed to an instance that left before taking it: queued again.
+  caf::anon_send(j, atom::requeue::value);
+  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 2; }));
+  caf::scoped_actor me{*sys};
+  ASSERT_TRUE(take(me, j));
+  // Running: a stray requeue changes nothing.
+  caf::anon_send(j, atom::requeue::value);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(seen->enqueued_count(), 2u);
+  attempt_result ok;
+  ok.outcome = attempt_result::kind::succeeded;
+  caf::anon_send(j, ok);
+  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
 }
 
 // -- the adapter's queue ------------------------------------------------------

@@ -76,6 +76,8 @@ class Nsd:
         self.tmp = tempfile.mkdtemp(prefix="nsd-test-")
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.port = port or free_port()
+        # Every node gets its own adapter protocol port (tests run in parallel).
+        self.adapter_port = free_port()
         if admin_token is ADMIN:
             admin_token = "adm_" + secrets.token_urlsafe(32)
         # None: nsd makes its own, read from <data>/admin.token once ready.
@@ -93,6 +95,7 @@ class Nsd:
 
     def argv(self):
         argv = [NSD_BIN, "--http.listen=127.0.0.1:%d" % self.port,
+                "--adapters.listen=" + self.adapter_endpoint,
                 "--store.path=" + self.data_dir]
         if self.token_arg is not None:
             argv.append("--admin.token=" + self.token_arg)
@@ -168,12 +171,19 @@ class Nsd:
             self.proc.kill()
             self._reap(STOP_TIMEOUT)
 
+    @property
+    def adapter_endpoint(self):
+        """The ZeroMQ endpoint external adapter instances connect to."""
+        return "tcp://127.0.0.1:%d" % self.adapter_port
+
     def restart(self, timeout=READY_TIMEOUT):
         """Starts again on the same data dir (after stop() or kill9())."""
         if self.proc is not None and self.proc.poll() is None:
             raise NsdError("restart() while nsd still runs")
         if not port_free(self.port):
             self.port = free_port()
+        # The adapter port stays: running instances reconnect to it (ZeroMQ
+        # binds with SO_REUSEADDR, so TIME_WAIT does not stand in the way).
         return self.start(timeout)
 
     def cleanup(self):

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "actors/actors.hpp"
+#include "actors/adapter_link.hpp"
+#include "actors/instance_board.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace ns {
+
+/// Where a proxy stands and how it keeps time.
+struct external_instance_config {
+  adapter_link* link = nullptr;
+  std::shared_ptr<instance_board> board;
+  job_manager_actor manager;
+  /// The instance's ZeroMQ routing id.
+  std::string peer;
+  std::string adapter;
+  /// The key hash the instance said hello with (a rotation ends the session).
+  std::string key_hash;
+  uint32_t credit = 0;
+  std::chrono::milliseconds heartbeat{1000};
+  std::chrono::milliseconds timeout{5000};
+};
+
+struct external_instance_state {
+  static inline constexpr const char* name = "external_instance";
+  external_instance_config cfg;
+  std::shared_ptr<instance_info> info;
+  caf::actor adapter;
+  /// Jobs the instance holds: id -> job actor.
+  std::unordered_map<std::string, caf::actor> in_flight;
+  /// Cancels that came before the job's take_job answer.
+  std::unordered_set<std::string> early_cancels;
+  /// Credit handed to the adapter actor and not used yet.
+  uint32_t granted = 0;
+  /// Credit the instance gave before the adapter was found.
+  uint32_t pending_credit = 0;
+  uint64_t last_seen_ms = 0;
+  bool closing = false;
+};
+
+/// The proxy of one connected external adapter instance: takes jobs from its
+/// adapter's queue as the instance grants credit, forwards them, results and
+/// cancels, watches heartbeats. When it ends (timeout, bye, admin change),
+/// the jobs it held are queued again by their job actors.
+caf::behavior
+external_instance(caf::stateful_actor<external_instance_state>* self,
+                  std::shared_ptr<instance_info> info,
+                  external_instance_config cfg);
+
+} // namespace ns
