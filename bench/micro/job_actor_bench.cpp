@@ -71,6 +71,7 @@ adapter_actor::behavior_type instant_adapter(adapter_actor::pointer self,
     },
     [](const want_work&) {},
     [](const adapter_changed&) {},
+    [](atom::detach, const caf::actor&) { return true; },
   };
 }
 
@@ -88,6 +89,9 @@ counting_manager(job_manager_actor::pointer, std::shared_ptr<finish_line> fl) {
     [](atom::tick) {},
     [](atom::due) {},
     [](atom::persisted, const std::string&) {},
+    [](atom::attach, const std::string&) -> caf::result<caf::actor> {
+      return caf::actor{};
+    },
   };
 }
 
