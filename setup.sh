@@ -14,8 +14,9 @@ PACKAGES=(
   libcaf-dev librocksdb-dev libsimdjson-dev cppzmq-dev
   libboost-json1.81-dev libboost-url1.81-dev
   libvalijson-dev libssl-dev
+  libcurl4-openssl-dev libkainjow-mustache-dev
   libgtest-dev libbenchmark-dev
-  python3
+  python3 python3-aiosmtpd openssl
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -22,7 +22,8 @@ using registry_actor = caf::typed_actor<
   caf::reacts_to<create_adapter_request>, caf::reacts_to<patch_adapter_request>,
   caf::reacts_to<delete_adapter_request>,
   caf::reacts_to<rotate_adapter_key_request>,
-  caf::reacts_to<registry_write_done>>;
+  caf::reacts_to<registry_write_done>, caf::reacts_to<put_template_request>,
+  caf::reacts_to<delete_template_request>>;
 
 /// One live job: owns its state machine, persists each transition, and is
 /// told everything as a message (take, result, cancel, expire, retry).
@@ -43,7 +44,8 @@ using repeater_actor
 /// only as they ask (credit), so a slow channel is never flooded.
 using adapter_actor
   = caf::typed_actor<caf::reacts_to<enqueue_job>, caf::reacts_to<want_work>,
-                     caf::reacts_to<adapter_changed>>;
+                     caf::reacts_to<adapter_changed>,
+                     caf::reacts_to<atom::wake>>;
 
 /// Owns the live jobs of this node: spawns their actors, answers queries
 /// about them, keeps one adapter actor per adapter, counts.

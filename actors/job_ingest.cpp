@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <caf/send.hpp>
 
+#include "actors/channels.hpp"
 #include "actors/clock.hpp"
 #include "config/error.hpp"
 #include "store/keys.hpp"
@@ -44,6 +45,31 @@ job_ingest::job_ingest(store::group_commit& commit,
     node_id_(std::move(node_id)) {
 }
 
+namespace {
+
+/// The params as the channel will send them; a template's version is pinned
+/// into the stored params so that every attempt renders the same text.
+caf::expected<boost::json::value> prepare_params(const adapter_entry& entry,
+                                                 job_submission& sub) {
+  if (!sub.params.is_object())
+    return sub.params;
+  auto& params = sub.params.get_object();
+  boost::json::value out = params;
+  if (uses_template(params)) {
+    auto rendered = render_params(entry.rec, entry.templates.get(), params);
+    if (!rendered)
+      return rendered.error();
+    params["template_version"] = rendered->version;
+    sub.params_text = boost::json::serialize(params);
+    out = std::move(rendered->params);
+  }
+  if (auto err = check_channel_params(entry.rec, out.get_object()))
+    return err;
+  return out;
+}
+
+} // namespace
+
 void job_ingest::submit(
   const client_record& client, job_submission sub,
   std::function<void(caf::expected<submit_outcome>)> done) {
@@ -58,8 +84,12 @@ void job_ingest::submit(
                            "client '" + client.name
                              + "' may not use adapter '" + sub.adapter + "'",
                            R"({"field":"adapter"})"));
-  if (auto violations = entry->schema->check(sub.params);
-      !violations.empty()) {
+  // Templates render here so that a bad one is a 422 now, and the schema
+  // and the channel's own checks see the params that will be sent.
+  auto prepared = prepare_params(*entry, sub);
+  if (!prepared)
+    return done(prepared.error());
+  if (auto violations = entry->schema->check(*prepared); !violations.empty()) {
     boost::json::array errors;
     for (auto& v : violations)
       errors.push_back(
