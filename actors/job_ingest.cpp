@@ -55,7 +55,7 @@ caf::expected<boost::json::value> prepare_params(const adapter_entry& entry,
     return sub.params;
   auto& params = sub.params.get_object();
   boost::json::value out = params;
-  if (uses_template(params)) {
+  if (renders_templates(entry.rec.type) && uses_template(params)) {
     auto rendered = render_params(entry.rec, entry.templates.get(), params);
     if (!rendered)
       return rendered.error();

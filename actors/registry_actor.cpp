@@ -326,6 +326,13 @@ void put_template(self_ptr self, const put_template_request& req) {
   auto* a = self->state.current.adapter(req.adapter);
   if (a == nullptr)
     return req.reply(not_found("adapter", req.adapter));
+  if (!renders_templates(a->rec.type))
+    return req.reply(
+      make_error(ec::conflict,
+                 "adapter '" + req.adapter + "' is of type "
+                   + std::string{to_string(a->rec.type)}
+                   + "; templates are rendered by the smtp, telegram, sms "
+                     "and mattermost channels only"));
   auto& spec = req.spec;
   auto* latest = a->templates ? a->templates->find(spec.name, 0) : nullptr;
   if (!req.update && latest != nullptr)

@@ -182,6 +182,11 @@ bool part_is_html(adapter_type type, std::string_view part,
     && lower(mode->get_string()) == "html";
 }
 
+bool renders_templates(adapter_type type) {
+  return type == adapter_type::smtp || type == adapter_type::telegram
+    || type == adapter_type::sms || type == adapter_type::mattermost;
+}
+
 bool uses_template(const json::object& params) {
   return params.contains("template");
 }

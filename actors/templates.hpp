@@ -73,6 +73,11 @@ bool part_is_html(adapter_type type, std::string_view part,
                   const boost::json::object& params,
                   const boost::json::object& config);
 
+/// Whether nsd renders templates for this channel type: the built-in ones
+/// it formats itself (smtp, telegram, sms, mattermost). A webhook's params
+/// pass through untouched, even a field named `template`.
+bool renders_templates(adapter_type type);
+
 /// Whether `params` ask for a template (`template` + `data`).
 bool uses_template(const boost::json::object& params);
 

@@ -286,6 +286,29 @@ class Templates(ChannelTestCase):
         self.expect_error(404, "not_found", "GET",
                           "/v1/adapters/nope/templates")
 
+    def test_deleting_the_adapter_deletes_its_templates(self):
+        self.expect(201, "POST", self.base, {
+            "name": "alert", "parts": {"text": "x"}})
+        self.expect(204, "DELETE", "/v1/adapters/mm")
+        self.adapter("mm", "mattermost", {"url": self.rx.url("/hooks/abc")})
+        self.assertEqual(self.expect(200, "GET", self.base)["templates"], [])
+        self.node.stop()
+        self.node.restart()
+        self.assertEqual(self.expect(200, "GET", self.base)["templates"], [])
+
+    def test_webhook_params_named_template_pass_through(self):
+        self.adapter("hook", "webhook", {"url": self.rx.url("/hook")})
+        self.expect_error(409, "conflict", "POST",
+                          "/v1/adapters/hook/templates",
+                          {"name": "t", "parts": {"text": "x"}})
+        key = self.key()
+        job = self.submit(key, "hook", {"template": "their-own-field",
+                                        "data": {"a": 1}})
+        self.assertEqual(self.wait_final(key, job["job_id"])["state"],
+                         "succeeded")
+        self.assertEqual(self.rx.wait_for(1)[0].json["params"],
+                         {"template": "their-own-field", "data": {"a": 1}})
+
     def test_bad_templates_are_refused(self):
         self.expect_error(400, "invalid_field", "POST", self.base, {
             "name": "bad", "parts": {"text": "{{#open}} never closed"}})
