@@ -30,6 +30,7 @@
 #include "net/api.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "net/smtp_client.hpp"
 #include "store/db.hpp"
 #include "store/group_commit.hpp"
 
@@ -130,6 +131,7 @@ int main(int argc, char** argv) {
   ns::store::group_commit commit{**db, opts.store.max_batch_writes,
                                  opts.store.max_pending_writes};
   ns::net::http_client outbound;
+  ns::net::smtp_client smtp;
   // Declared before the actor system: actors may still hold answers for HTTP
   // connections, which must outlive them.
   std::optional<ns::net::http_server> http;
@@ -148,6 +150,7 @@ int main(int argc, char** argv) {
     ctx->commit = &commit;
     ctx->view = view;
     ctx->http = &outbound;
+    ctx->smtp = &smtp;
     // The manager rebuilds every non-final job's actor and timers before the
     // first request is served.
     auto jobs = sys.spawn<caf::detached>(
@@ -175,6 +178,7 @@ int main(int argc, char** argv) {
       if (http)
         http->stop(opts.http.shutdown_grace);
       outbound.stop();
+      smtp.stop();
       commit.stop();
       caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
       caf::anon_send_exit(jobs, caf::exit_reason::user_shutdown);

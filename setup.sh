@@ -14,8 +14,9 @@ PACKAGES=(
   libcaf-dev librocksdb-dev libsimdjson-dev cppzmq-dev python3-zmq
   libboost-json1.81-dev libboost-url1.81-dev
   libvalijson-dev libssl-dev
+  libcurl4-openssl-dev libkainjow-mustache-dev
   libgtest-dev libbenchmark-dev
-  python3
+  python3 python3-aiosmtpd openssl
   gnuplot-nox
 )
 

@@ -22,7 +22,8 @@ using registry_actor = caf::typed_actor<
   caf::reacts_to<create_adapter_request>, caf::reacts_to<patch_adapter_request>,
   caf::reacts_to<delete_adapter_request>,
   caf::reacts_to<rotate_adapter_key_request>,
-  caf::reacts_to<registry_write_done>>;
+  caf::reacts_to<registry_write_done>, caf::reacts_to<put_template_request>,
+  caf::reacts_to<delete_template_request>>;
 
 /// One live job: owns its state machine, persists each transition, and is
 /// told everything as a message (take, result, cancel, expire, retry). It
@@ -47,6 +48,7 @@ using repeater_actor
 using adapter_actor
   = caf::typed_actor<caf::reacts_to<enqueue_job>, caf::reacts_to<want_work>,
                      caf::reacts_to<adapter_changed>,
+                     caf::reacts_to<atom::wake>,
                      caf::replies_to<atom::detach, caf::actor>::with<bool>>;
 
 /// Owns the live jobs of this node: spawns their actors, answers queries

@@ -2,6 +2,8 @@
 
 #include <caf/send.hpp>
 
+#include "actors/channel_instance.hpp"
+#include "actors/clock.hpp"
 #include "actors/webhook_instance.hpp"
 #include "config/log.hpp"
 
@@ -10,6 +12,30 @@ namespace ns {
 namespace {
 
 using self_ptr = adapter_actor::stateful_pointer<adapter_actor_state>;
+
+/// Takes a token of the adapter's rate limit, or arranges to be woken when
+/// the next one is due.
+bool take_token(self_ptr self) {
+  auto& st = self->state;
+  auto rate = channel_rate_limit(st.entry->rec);
+  if (rate <= 0)
+    return true;
+  auto now = clock::now_ms();
+  st.tokens = std::min(
+    1.0, st.tokens + static_cast<double>(now - st.refilled_ms) * rate / 1000.0);
+  st.refilled_ms = now;
+  if (st.tokens >= 1.0) {
+    st.tokens -= 1.0;
+    return true;
+  }
+  if (!st.wake_pending) {
+    st.wake_pending = true;
+    auto wait = static_cast<uint64_t>((1.0 - st.tokens) * 1000.0 / rate) + 1;
+    self->delayed_send(self, std::chrono::milliseconds(wait),
+                       atom::wake::value);
+  }
+  return false;
+}
 
 /// Hands queued jobs to instances with free credit, round robin, unless the
 /// adapter is blocked.
@@ -26,6 +52,8 @@ void dispatch(self_ptr self) {
       continue;
     }
     idle_rounds = 0;
+    if (!take_token(self))
+      return;
     auto first = st.queue.begin();
     caf::anon_send(inst, work_item{first->second.job, first->second.job_id});
     st.queue.erase(first);
@@ -50,10 +78,16 @@ adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
   st.ctx = std::move(ctx);
   self->set_down_handler(
     [self](const caf::down_msg& dm) { drop_instance(self, dm.source); });
+  st.refilled_ms = clock::now_ms();
   if (st.entry->rec.type == adapter_type::webhook) {
     auto inst = self->spawn<caf::linked>(webhook_instance,
                                          caf::actor_cast<adapter_actor>(self),
                                          st.entry, st.ctx);
+    self->monitor(inst);
+  } else if (auto send = channel_sender(st.entry->rec.type, *st.ctx)) {
+    auto inst = self->spawn<caf::linked>(channel_instance,
+                                         caf::actor_cast<adapter_actor>(self),
+                                         st.entry, st.ctx, std::move(send));
     self->monitor(inst);
   } else if (st.entry->rec.type != adapter_type::external) {
     log::warning() << "adapter '" << st.entry->rec.name << "' is of type "
@@ -77,6 +111,10 @@ adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
       } else {
         i->second += w.credit;
       }
+      dispatch(self);
+    },
+    [self](atom::wake) {
+      self->state.wake_pending = false;
       dispatch(self);
     },
     [self](const adapter_changed& change) {

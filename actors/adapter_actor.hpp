@@ -21,10 +21,16 @@ struct adapter_actor_state {
   /// Free credit per instance.
   std::vector<std::pair<caf::actor, uint32_t>> instances;
   size_t next_instance = 0;
+  /// config.rate_limit as a token bucket of one: jobs are handed out no
+  /// faster than the provider takes them, instead of failing and retrying.
+  double tokens = 1.0;
+  uint64_t refilled_ms = 0;
+  bool wake_pending = false;
 };
 
 /// One per adapter. Spawns the built-in instance for channel types ns
-/// delivers itself (webhook); external instances attach later.
+/// delivers itself (webhook, smtp, telegram, sms, mattermost); external
+/// instances attach later.
 adapter_actor::behavior_type
 adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
         std::shared_ptr<const adapter_entry> entry,

@@ -4,6 +4,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/outbound_http.hpp"
+#include "actors/outbound_smtp.hpp"
 #include "actors/registry.hpp"
 #include "store/group_commit.hpp"
 
@@ -15,6 +16,8 @@ struct job_context {
   store::group_commit* commit = nullptr;
   std::shared_ptr<registry_view> view;
   outbound_http* http = nullptr;
+  /// For smtp adapters (null: they cannot deliver).
+  outbound_smtp* smtp = nullptr;
   repeater_actor repeater;
   job_manager_actor manager;
   /// How result callbacks are retried.

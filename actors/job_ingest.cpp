@@ -1,8 +1,11 @@
 #include "actors/job_ingest.hpp"
 
+#include <optional>
+
 #include <boost/json/serialize.hpp>
 #include <caf/send.hpp>
 
+#include "actors/channels.hpp"
 #include "actors/clock.hpp"
 #include "config/error.hpp"
 #include "store/keys.hpp"
@@ -70,6 +73,34 @@ void job_ingest::hand_over() {
     answers[i](std::move(outcomes[i]));
 }
 
+namespace {
+
+/// The params as the channel will send them; a template's version is pinned
+/// into the stored params so that every attempt renders the same text. Null
+/// when they are the submitted params as they are (the common case: no copy).
+caf::expected<std::optional<boost::json::value>>
+prepare_params(const adapter_entry& entry, job_submission& sub) {
+  if (!sub.params.is_object())
+    return std::optional<boost::json::value>{};
+  auto& params = sub.params.get_object();
+  if (renders_templates(entry.rec.type) && uses_template(params)) {
+    auto rendered = render_params(entry.rec, entry.templates.get(), params);
+    if (!rendered)
+      return rendered.error();
+    params["template_version"] = rendered->version;
+    sub.params_text = boost::json::serialize(params);
+    if (auto err
+        = check_channel_params(entry.rec, rendered->params))
+      return err;
+    return std::optional<boost::json::value>{std::move(rendered->params)};
+  }
+  if (auto err = check_channel_params(entry.rec, params))
+    return err;
+  return std::optional<boost::json::value>{};
+}
+
+} // namespace
+
 void job_ingest::submit(
   const client_record& client, job_submission sub,
   std::function<void(caf::expected<submit_outcome>)> done) {
@@ -84,8 +115,13 @@ void job_ingest::submit(
                            "client '" + client.name
                              + "' may not use adapter '" + sub.adapter + "'",
                            R"({"field":"adapter"})"));
-  if (auto violations = entry->schema->check(sub.params);
-      !violations.empty()) {
+  // Templates render here so that a bad one is a 422 now, and the schema
+  // and the channel's own checks see the params that will be sent.
+  auto prepared = prepare_params(*entry, sub);
+  if (!prepared)
+    return done(prepared.error());
+  const auto& to_check = *prepared ? **prepared : sub.params;
+  if (auto violations = entry->schema->check(to_check); !violations.empty()) {
     boost::json::array errors;
     for (auto& v : violations)
       errors.push_back(

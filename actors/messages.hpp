@@ -10,6 +10,7 @@
 #include <caf/unit.hpp>
 
 #include "actors/model.hpp"
+#include "actors/templates.hpp"
 
 // Messages between the HTTP front and the actors. They carry a completion that
 // the actor calls with the outcome; the completion posts the answer back to the
@@ -75,6 +76,28 @@ struct rotate_adapter_key_request {
   reply_fn<adapter_result> reply;
 };
 
+/// What an admin sends to create or change a template.
+struct template_spec {
+  std::string name;
+  boost::json::object parts;
+  bool strict = false;
+};
+
+/// Creates a template (version 1) or, with `update`, adds its next version.
+struct put_template_request {
+  std::string adapter;
+  template_spec spec;
+  bool update = false;
+  reply_fn<template_record> reply;
+};
+
+/// Deletes every version of a template.
+struct delete_template_request {
+  std::string adapter;
+  std::string name;
+  reply_fn<caf::unit_t> reply;
+};
+
 /// The store's answer to the registry's pending write.
 struct registry_write_done {
   uint64_t op;
@@ -92,3 +115,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::patch_adapter_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::delete_adapter_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::rotate_adapter_key_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::registry_write_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::put_template_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::delete_template_request)

@@ -108,6 +108,54 @@ caf::error require_http_url(const json::object& cfg, std::string_view field) {
   return {};
 }
 
+caf::error check_one_of(const json::object& cfg, std::string_view field,
+                        std::initializer_list<std::string_view> allowed) {
+  auto* v = cfg.if_contains(field);
+  if (v == nullptr)
+    return {};
+  std::string list;
+  for (auto a : allowed) {
+    if (v->is_string() && v->get_string() == a)
+      return {};
+    list += (list.empty() ? "" : ", ") + std::string{a};
+  }
+  return config_error(
+    "config." + std::string{field} + " must be one of: " + list, field);
+}
+
+caf::error check_smtp_config(const json::object& cfg) {
+  if (auto err = check_one_of(cfg, "tls", {"none", "starttls", "implicit"}))
+    return err;
+  if (auto* p = cfg.if_contains("port");
+      p && (!p->is_int64() || p->get_int64() < 1 || p->get_int64() > 65535))
+    return config_error("config.port must be an integer in 1..65535", "port");
+  if (auto* p = cfg.if_contains("pool_size");
+      p && (!p->is_int64() || p->get_int64() < 1 || p->get_int64() > 256))
+    return config_error("config.pool_size must be an integer in 1..256",
+                        "pool_size");
+  if (auto* v = cfg.if_contains("tls_verify"); v && !v->is_bool())
+    return config_error("config.tls_verify must be true or false",
+                        "tls_verify");
+  return {};
+}
+
+caf::error check_sms_config(const json::object& cfg) {
+  if (auto err = check_one_of(cfg, "method", {"POST", "PUT", "GET"}))
+    return err;
+  if (auto* b = cfg.if_contains("body_template"); b && !b->is_string())
+    return config_error("config.body_template must be a string",
+                        "body_template");
+  if (auto* h = cfg.if_contains("headers"); h && !h->is_object())
+    return config_error("config.headers must be an object", "headers");
+  if (auto* s = cfg.if_contains("success_status"); s && !s->is_array())
+    return config_error("config.success_status must be a list of statuses",
+                        "success_status");
+  if (auto* f = cfg.if_contains("success_field"); f && !f->is_string())
+    return config_error("config.success_field must be a string",
+                        "success_field");
+  return {};
+}
+
 // JSON field access for decoding stored records; a missing or mistyped field
 // means the record is corrupt.
 struct reader {
@@ -194,17 +242,30 @@ std::string adapter_type_list() {
 
 caf::error validate_adapter_config(adapter_type type,
                                    const json::object& config) {
+  if (auto* r = config.if_contains("rate_limit");
+      r && (!r->is_number() || r->to_number<double>() <= 0))
+    return config_error("config.rate_limit must be a positive number "
+                        "(messages per second)",
+                        "rate_limit");
   switch (type) {
     case adapter_type::webhook:
-    case adapter_type::mattermost:
+    case adapter_type::mattermost: return require_http_url(config, "url");
     case adapter_type::sms:
-      return require_http_url(config, "url");
+      if (auto err = require_http_url(config, "url"))
+        return err;
+      return check_sms_config(config);
     case adapter_type::smtp:
       if (auto err = require_string(config, "host"))
         return err;
-      return require_string(config, "from");
+      if (auto err = require_string(config, "from"))
+        return err;
+      return check_smtp_config(config);
     case adapter_type::telegram:
-      return require_string(config, "bot_token");
+      if (auto err = require_string(config, "bot_token"))
+        return err;
+      if (config.contains("api_base"))
+        return require_http_url(config, "api_base");
+      return {};
     case adapter_type::external:
       return {};
   }

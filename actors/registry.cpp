@@ -89,6 +89,46 @@ void registry_view::publish(std::shared_ptr<const registry_snapshot> next) {
   current_.store(std::move(next), std::memory_order_release);
 }
 
+namespace {
+
+/// Attaches the stored templates to their adapters.
+caf::expected<registry_snapshot> load_templates(const store::db& db,
+                                                registry_snapshot snap) {
+  std::map<std::string, std::shared_ptr<template_set>> sets;
+  caf::error failure;
+  auto err = db.scan(
+    store::cf::templates, "", [&](std::string_view, std::string_view value) {
+      auto rec = decode_template(value);
+      if (!rec) {
+        failure = rec.error();
+        return false;
+      }
+      auto& set = sets[rec->adapter];
+      if (!set)
+        set = std::make_shared<template_set>();
+      auto name = rec->name;
+      auto version = rec->version;
+      set->by_name[name][version]
+        = std::make_shared<const template_record>(std::move(*rec));
+      return true;
+    });
+  if (err)
+    return err;
+  if (failure)
+    return failure;
+  for (auto& [adapter, set] : sets) {
+    auto* a = snap.adapter(adapter);
+    if (a == nullptr)
+      continue; // left over from a deleted adapter
+    auto entry = std::make_shared<adapter_entry>(*a);
+    entry->templates = std::move(set);
+    snap.put(std::move(entry));
+  }
+  return snap;
+}
+
+} // namespace
+
 caf::expected<registry_snapshot> load_registry(const store::db& db) {
   registry_snapshot snap;
   caf::error failure;
@@ -122,15 +162,15 @@ caf::expected<registry_snapshot> load_registry(const store::db& db) {
                                            + message_of(schema.error()));
                     return false;
                   }
-                  snap.put(std::make_shared<const adapter_entry>(
-                    adapter_entry{std::move(*rec), std::move(*schema)}));
+                  snap.put(std::make_shared<const adapter_entry>(adapter_entry{
+                    std::move(*rec), std::move(*schema), nullptr}));
                   return true;
                 });
   if (err)
     return err;
   if (failure)
     return failure;
-  return snap;
+  return load_templates(db, std::move(snap));
 }
 
 } // namespace ns

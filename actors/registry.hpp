@@ -11,6 +11,7 @@
 
 #include "actors/model.hpp"
 #include "actors/schema.hpp"
+#include "actors/templates.hpp"
 #include "store/db.hpp"
 
 namespace ns {
@@ -19,6 +20,8 @@ namespace ns {
 struct adapter_entry {
   adapter_record rec;
   std::shared_ptr<const params_schema> schema;
+  /// Its message templates, every version (null: none yet).
+  std::shared_ptr<const template_set> templates;
 };
 
 /// An immutable picture of every client and adapter. The registry actor

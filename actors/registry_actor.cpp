@@ -104,17 +104,18 @@ void save_client(self_ptr self, client_record rec, std::string api_key,
 
 void save_adapter(self_ptr self, adapter_record rec,
                   std::shared_ptr<const params_schema> schema,
-                  std::string api_key, reply_fn<adapter_result> reply) {
+                  std::string api_key, reply_fn<adapter_result> reply,
+                  std::shared_ptr<const template_set> templates = nullptr) {
   store::write_batch batch;
   batch.put(store::cf::adapters, store::keys::adapter(rec.name), encode(rec));
   write(self, std::move(batch),
-        [self, rec, schema, api_key, reply](const caf::error& err) {
+        [self, rec, schema, api_key, reply, templates](const caf::error& err) {
           if (err) {
             reply(err);
             return;
           }
-          auto entry
-            = std::make_shared<const adapter_entry>(adapter_entry{rec, schema});
+          auto entry = std::make_shared<const adapter_entry>(
+            adapter_entry{rec, schema, templates});
           self->state.current.put(entry);
           publish(self);
           if (self->state.jobs)
@@ -263,7 +264,8 @@ void patch_adapter(self_ptr self, const patch_adapter_request& req) {
     rec.concurrency = *p.concurrency;
   rec.version += 1;
   rec.updated_ms = clock::now_ms();
-  save_adapter(self, std::move(rec), std::move(schema), {}, req.reply);
+  save_adapter(self, std::move(rec), std::move(schema), {}, req.reply,
+               old->templates);
 }
 
 void delete_adapter(self_ptr self, const delete_adapter_request& req) {
@@ -272,6 +274,10 @@ void delete_adapter(self_ptr self, const delete_adapter_request& req) {
     return req.reply(not_found("adapter", req.name));
   store::write_batch batch;
   batch.erase(store::cf::adapters, store::keys::adapter(req.name));
+  if (auto& ts = cur.adapter(req.name)->templates)
+    for (auto& [name, versions] : ts->by_name)
+      for (auto& [v, t] : versions)
+        batch.erase(store::cf::templates, template_key(req.name, name, v));
   // Clients lose the name too, in the same batch: a later adapter of the same
   // name must not inherit their permission.
   std::vector<std::shared_ptr<const client_record>> touched;
@@ -312,7 +318,86 @@ void rotate_adapter_key(self_ptr self, const rotate_adapter_key_request& req) {
   rec.key_hash = credentials::hash_key(key);
   rec.version += 1;
   rec.updated_ms = clock::now_ms();
-  save_adapter(self, std::move(rec), old->schema, std::move(key), req.reply);
+  save_adapter(self, std::move(rec), old->schema, std::move(key), req.reply,
+               old->templates);
+}
+
+void put_template(self_ptr self, const put_template_request& req) {
+  auto* a = self->state.current.adapter(req.adapter);
+  if (a == nullptr)
+    return req.reply(not_found("adapter", req.adapter));
+  if (!renders_templates(a->rec.type))
+    return req.reply(
+      make_error(ec::conflict,
+                 "adapter '" + req.adapter + "' is of type "
+                   + std::string{to_string(a->rec.type)}
+                   + "; templates are rendered by the smtp, telegram, sms "
+                     "and mattermost channels only"));
+  auto& spec = req.spec;
+  auto* latest = a->templates ? a->templates->find(spec.name, 0) : nullptr;
+  if (!req.update && latest != nullptr)
+    return req.reply(field_error(ec::conflict,
+                                 "adapter '" + req.adapter
+                                   + "' already has a template named '"
+                                   + spec.name + "'; PUT a new version",
+                                 "name"));
+  if (req.update && latest == nullptr)
+    return req.reply(not_found("template", spec.name));
+  if (auto err = check_template_parts(spec.parts))
+    return req.reply(err);
+  template_record rec;
+  rec.adapter = req.adapter;
+  rec.name = spec.name;
+  rec.version = latest != nullptr ? latest->version + 1 : 1;
+  rec.parts = spec.parts;
+  rec.strict = spec.strict;
+  rec.created_ms = clock::now_ms();
+  store::write_batch batch;
+  batch.put(store::cf::templates,
+            template_key(rec.adapter, rec.name, rec.version), encode(rec));
+  write(self, std::move(batch), [self, rec, req](const caf::error& err) {
+    if (err)
+      return req.reply(err);
+    auto* a = self->state.current.adapter(req.adapter);
+    auto set = a->templates ? std::make_shared<template_set>(*a->templates)
+                            : std::make_shared<template_set>();
+    set->by_name[rec.name][rec.version]
+      = std::make_shared<const template_record>(rec);
+    auto entry = std::make_shared<adapter_entry>(*a);
+    entry->templates = std::move(set);
+    std::shared_ptr<const adapter_entry> published = std::move(entry);
+    self->state.current.put(published);
+    publish(self);
+    if (self->state.jobs)
+      self->send(self->state.jobs, adapter_changed{req.adapter, published});
+    req.reply(rec);
+  });
+}
+
+void delete_template(self_ptr self, const delete_template_request& req) {
+  auto* a = self->state.current.adapter(req.adapter);
+  if (a == nullptr)
+    return req.reply(not_found("adapter", req.adapter));
+  if (!a->templates || a->templates->find(req.name, 0) == nullptr)
+    return req.reply(not_found("template", req.name));
+  store::write_batch batch;
+  for (auto& [v, t] : a->templates->by_name.at(req.name))
+    batch.erase(store::cf::templates, template_key(req.adapter, req.name, v));
+  write(self, std::move(batch), [self, req](const caf::error& err) {
+    if (err)
+      return req.reply(err);
+    auto* a = self->state.current.adapter(req.adapter);
+    auto set = std::make_shared<template_set>(*a->templates);
+    set->by_name.erase(req.name);
+    auto entry = std::make_shared<adapter_entry>(*a);
+    entry->templates = std::move(set);
+    std::shared_ptr<const adapter_entry> published = std::move(entry);
+    self->state.current.put(published);
+    publish(self);
+    if (self->state.jobs)
+      self->send(self->state.jobs, adapter_changed{req.adapter, published});
+    req.reply(caf::unit);
+  });
 }
 
 } // namespace
@@ -349,6 +434,16 @@ registry(registry_actor::stateful_pointer<registry_state> self,
     },
     [self](rotate_adapter_key_request& req) {
       run_serialized(self, [self, req] { rotate_adapter_key(self, req); });
+    },
+    [self](put_template_request& req) {
+      run_serialized(self, [self, req] {
+        put_template(self, req);
+      });
+    },
+    [self](delete_template_request& req) {
+      run_serialized(self, [self, req] {
+        delete_template(self, req);
+      });
     },
     [self](registry_write_done& done) {
       auto& st = self->state;

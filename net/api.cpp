@@ -15,6 +15,7 @@
 #include "net/job_input.hpp"
 #include "net/rate_limiter.hpp"
 #include "net/router.hpp"
+#include "net/template_routes.hpp"
 #include "store/keys.hpp"
 
 namespace ns::net {
@@ -434,6 +435,8 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
     return;
   }
   auto& snap = *id.snap;
+  if (is_template_route(r.ep))
+    return handle_template_route(ctx, snap, r, req, std::move(respond));
   switch (r.ep) {
     case endpoint::list_clients: {
       json::array out;

@@ -13,7 +13,7 @@ struct entry {
   endpoint ep;
 };
 
-constexpr std::array<entry, 20> routes{{
+constexpr std::array<entry, 25> routes{{
   {"/healthz", "GET", endpoint::healthz},
   {"/readyz", "GET", endpoint::readyz},
   {"/v1/clients", "GET", endpoint::list_clients},
@@ -34,6 +34,11 @@ constexpr std::array<entry, 20> routes{{
   {"/v1/jobs/{}", "DELETE", endpoint::cancel_job},
   {"/v1/notifications", "POST", endpoint::subscribe},
   {"/v1/stats", "GET", endpoint::stats},
+  {"/v1/adapters/{}/templates", "GET", endpoint::list_templates},
+  {"/v1/adapters/{}/templates", "POST", endpoint::create_template},
+  {"/v1/adapters/{}/templates/{}", "GET", endpoint::get_template},
+  {"/v1/adapters/{}/templates/{}", "PUT", endpoint::update_template},
+  {"/v1/adapters/{}/templates/{}", "DELETE", endpoint::delete_template},
 }};
 
 std::vector<std::string_view> split(std::string_view path) {
@@ -54,16 +59,19 @@ std::vector<std::string_view> split(std::string_view path) {
 }
 
 bool matches(std::string_view pattern, std::string_view path,
-             std::string& param) {
+             std::string& param, std::string& param2) {
   auto want = split(pattern);
   auto have = split(path);
   if (want.size() != have.size())
     return false;
+  bool first = true;
   for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i] == "{}")
-      param = std::string{have[i]};
-    else if (want[i] != have[i])
+    if (want[i] == "{}") {
+      (first ? param : param2) = std::string{have[i]};
+      first = false;
+    } else if (want[i] != have[i]) {
       return false;
+    }
   }
   return true;
 }
@@ -79,12 +87,14 @@ route_result route(std::string_view method, std::string_view path) {
     return res;
   for (auto& e : routes) {
     std::string param;
-    if (!matches(e.pattern, path, param))
+    std::string param2;
+    if (!matches(e.pattern, path, param, param2))
       continue;
     if (e.method == method) {
       res.outcome = route_result::kind::found;
       res.ep = e.ep;
       res.param = std::move(param);
+      res.param2 = std::move(param2);
       res.allow.clear();
       return res;
     }

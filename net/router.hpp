@@ -27,6 +27,11 @@ enum class endpoint {
   cancel_job,
   subscribe,
   stats,
+  list_templates,
+  create_template,
+  get_template,
+  update_template,
+  delete_template,
 };
 
 /// The outcome of routing: an endpoint with its path parameter, or 404, or
@@ -36,6 +41,7 @@ struct route_result {
   kind outcome = kind::not_found;
   endpoint ep = endpoint::healthz;
   std::string param; // the {id} or {name} segment, if the path has one
+  std::string param2; // a second one: /v1/adapters/{name}/templates/{name}
   std::string allow; // for 405: "GET, POST"
 };
 

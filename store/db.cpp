@@ -15,13 +15,8 @@ namespace {
 
 constexpr const char* cf_names[cf_count] = {
   "default", // RocksDB's kDefaultColumnFamilyName
-  "clients",
-  "adapters",
-  "jobs",
-  "due",
-  "idempotency",
-  "callbacks",
-  "active",
+  "clients",     "adapters",  "jobs",   "due",
+  "idempotency", "callbacks", "active", "templates",
 };
 
 /// Adapts a drop_fn to RocksDB. One instance per family, shared by all

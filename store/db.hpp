@@ -25,9 +25,11 @@ enum class cf : uint8_t {
   callbacks,
   /// Ids of non-final jobs: what recovery rebuilds.
   active,
+  /// Message templates of adapters, every version.
+  templates,
 };
 
-inline constexpr size_t cf_count = 8;
+inline constexpr size_t cf_count = 9;
 
 const char* to_string(cf x);
 

@@ -30,7 +30,7 @@ void BM_AcceptPathCpu(benchmark::State& state) {
   adapter_record rec;
   rec.name = "welcome-email";
   auto snap = std::make_shared<registry_snapshot>();
-  snap->put(std::make_shared<const adapter_entry>(adapter_entry{rec, *schema}));
+  snap->put(std::make_shared<const adapter_entry>(adapter_entry{rec, *schema, nullptr}));
   registry_view view;
   view.publish(snap);
   client_record client;

@@ -71,6 +71,7 @@ adapter_actor::behavior_type instant_adapter(adapter_actor::pointer self,
     },
     [](const want_work&) {},
     [](const adapter_changed&) {},
+    [](atom::wake) {},
     [](atom::detach, const caf::actor&) { return true; },
   };
 }
@@ -116,7 +117,7 @@ void BM_JobActorLifecycle(benchmark::State& state) {
     auto snap = std::make_shared<registry_snapshot>();
     adapter_record rec;
     rec.name = "welcome-email";
-    snap->put(std::make_shared<const adapter_entry>(adapter_entry{rec, {}}));
+    snap->put(std::make_shared<const adapter_entry>(adapter_entry{rec, {}, nullptr}));
     ctx->view = std::make_shared<registry_view>();
     ctx->view->publish(snap);
     ctx->commit = &commit;

@@ -52,6 +52,7 @@ fake_adapter(adapter_actor::pointer, std::shared_ptr<journal> j) {
     [](const want_work&) {},
     [](const adapter_changed&) {},
     [](atom::detach, const caf::actor&) { return true; },
+    [](atom::wake) {},
   };
 }
 
@@ -115,7 +116,8 @@ struct JobActor : ::testing::Test {
     adapter_record rec;
     rec.name = "hook";
     rec.retry = retry_policy{3, 20, 40};
-    snap->put(std::make_shared<const adapter_entry>(adapter_entry{rec, {}}));
+    snap->put(
+      std::make_shared<const adapter_entry>(adapter_entry{rec, {}, {}}));
     ctx->view = std::make_shared<registry_view>();
     ctx->view->publish(snap);
     ctx->commit = commit.get();

@@ -34,3 +34,18 @@ TEST(HttpRouter, WrongMethodListsAllowedOnes) {
   EXPECT_EQ(r.allow, "GET, PATCH, DELETE");
   EXPECT_EQ(route("GET", "/v1/clients/x/keys").allow, "POST");
 }
+
+TEST(HttpRouter, TemplateRoutesCarryTwoParameters) {
+  auto r = route("PUT", "/v1/adapters/mail/templates/welcome");
+  ASSERT_EQ(r.outcome, kind::found);
+  EXPECT_EQ(r.ep, endpoint::update_template);
+  EXPECT_EQ(r.param, "mail");
+  EXPECT_EQ(r.param2, "welcome");
+  r = route("POST", "/v1/adapters/mail/templates");
+  ASSERT_EQ(r.outcome, kind::found);
+  EXPECT_EQ(r.ep, endpoint::create_template);
+  EXPECT_EQ(r.param, "mail");
+  EXPECT_TRUE(r.param2.empty());
+  EXPECT_EQ(route("PATCH", "/v1/adapters/m/templates/t").allow,
+            "GET, PUT, DELETE");
+}

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <caf/error.hpp>
+
+#include "actors/job.hpp"
+#include "actors/job_context.hpp"
+#include "actors/job_messages.hpp"
+#include "actors/model.hpp"
+
+// The built-in channels besides webhook (smtp, telegram, sms, mattermost):
+// what each needs of a job's params, and how it sends them. One file pair per
+// channel holds its request building and its answer mapping.
+
+namespace ns {
+
+/// Sends one job's final params (templates rendered); `done` runs once, on
+/// any thread, and must not block.
+using deliver_fn = std::function<void(
+  const adapter_record& adapter, const boost::json::object& params,
+  const job_record& job, std::function<void(attempt_result)> done)>;
+
+/// Checks `params` against what the adapter's channel needs (an
+/// ec::invalid_params error naming the param), before a job is accepted.
+caf::error check_channel_params(const adapter_record& adapter,
+                                const boost::json::object& params);
+
+/// The sender of a built-in channel type; empty for webhook and external.
+deliver_fn channel_sender(adapter_type type, const job_context& ctx);
+
+/// How many deliveries one adapter runs at once (smtp: its pool size).
+uint32_t channel_concurrency(const adapter_record& adapter);
+
+/// `config.rate_limit` in messages per second; 0 when unlimited.
+double channel_rate_limit(const adapter_record& adapter);
+
+// -- helpers the channels share
+// ---------------------------------------------------
+
+/// A permanent failure with `message`.
+attempt_result failed(std::string message);
+
+/// An ec::invalid_params error for `params.<field>`.
+caf::error param_error(std::string_view field, std::string message);
+
+/// The string under `key` in params, else in config, else empty.
+std::string text_of(const boost::json::object& params,
+                    const boost::json::object& config, std::string_view key);
+
+/// Maps a transport failure (status 0) like the webhook does: not sent or
+/// retryable unless permanent (certificates, bad URLs).
+attempt_result transport_failure(const http_outcome& out);
+
+/// The answer body cut to a line of at most 200 characters.
+std::string excerpt(std::string_view body);
+
+} // namespace ns
