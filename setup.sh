@@ -13,7 +13,7 @@ PACKAGES=(
   g++ cmake make pkg-config
   libcaf-dev librocksdb-dev libsimdjson-dev cppzmq-dev python3-zmq
   libboost-json1.81-dev libboost-url1.81-dev
-  libvalijson-dev libssl-dev
+  libvalijson-dev libssl-dev libjemalloc-dev
   libcurl4-openssl-dev libkainjow-mustache-dev
   libgtest-dev libbenchmark-dev
   python3 python3-aiosmtpd openssl

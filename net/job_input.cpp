@@ -63,7 +63,7 @@ caf::expected<job_submission> read_job(const object& obj, bool batch_item) {
   if (v.type() != element_type::OBJECT)
     return invalid("params", "field 'params' must be a JSON object");
   sub.params_text = simdjson::to_string(v);
-  sub.params = boost::json::parse(sub.params_text);
+  sub.params = json_fields::to_boost(v);
   bool has_expire = !obj["expire_time"].get(v);
   if (has_expire) {
     auto t = get_time(v, "expire_time");

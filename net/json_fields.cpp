@@ -88,8 +88,39 @@ caf::expected<uint64_t> get_uint(element v, std::string_view field,
 }
 
 boost::json::value to_boost(element v) {
-  // simdjson already checked the syntax; Boost.JSON keeps the tree we store.
-  return boost::json::parse(simdjson::to_string(v));
+  // A walk over simdjson's tree, not a second parse of its text: on the
+  // accept path every job's params take this way to the schema check.
+  switch (v.type()) {
+    case element_type::OBJECT: {
+      auto in = v.get_object().value_unsafe();
+      boost::json::object out;
+      out.reserve(in.size());
+      for (auto field : in) // a repeated key: the last one wins, as in parse
+        out[field.key] = to_boost(field.value);
+      return out;
+    }
+    case element_type::ARRAY: {
+      auto in = v.get_array().value_unsafe();
+      boost::json::array out;
+      out.reserve(in.size());
+      for (auto x : in)
+        out.push_back(to_boost(x));
+      return out;
+    }
+    case element_type::STRING:
+      return boost::json::string{v.get_string().value_unsafe()};
+    case element_type::INT64:
+      return v.get_int64().value_unsafe();
+    case element_type::UINT64:
+      return v.get_uint64().value_unsafe();
+    case element_type::DOUBLE:
+      return v.get_double().value_unsafe();
+    case element_type::BOOL:
+      return v.get_bool().value_unsafe();
+    case element_type::NULL_VALUE:
+      break;
+  }
+  return nullptr;
 }
 
 } // namespace ns::net::json_fields
