@@ -14,14 +14,40 @@ uint64_t now_ms() {
 }
 
 std::string rfc3339(uint64_t ms) {
-  auto secs = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
+  // Civil date from days since 1970-01-01 (proleptic Gregorian, 400-year
+  // eras). By hand rather than gmtime_r + snprintf: every job answer carries
+  // two or three of these.
+  auto days = static_cast<int64_t>(ms / 86'400'000);
+  auto in_day = ms % 86'400'000;
+  auto z = days + 719'468;
+  auto era = z / 146'097;
+  auto doe = z - era * 146'097;
+  auto yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;
+  auto doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  auto mp = (5 * doy + 2) / 153;
+  auto day = doy - (153 * mp + 2) / 5 + 1;
+  auto month = mp < 10 ? mp + 3 : mp - 9;
+  auto year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  char buf[24];
+  auto put = [&buf](size_t at, uint64_t value, size_t width) {
+    for (size_t i = width; i-- > 0; value /= 10)
+      buf[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, static_cast<uint64_t>(year), 4);
+  buf[4] = '-';
+  put(5, static_cast<uint64_t>(month), 2);
+  buf[7] = '-';
+  put(8, static_cast<uint64_t>(day), 2);
+  buf[10] = 'T';
+  put(11, in_day / 3'600'000, 2);
+  buf[13] = ':';
+  put(14, in_day / 60'000 % 60, 2);
+  buf[16] = ':';
+  put(17, in_day / 1000 % 60, 2);
+  buf[19] = '.';
+  put(20, in_day % 1000, 3);
+  buf[23] = 'Z';
+  return std::string{buf, sizeof(buf)};
 }
 
 std::optional<uint64_t> parse_rfc3339(std::string_view s) {

@@ -184,7 +184,13 @@ caf::error db::write(const write_batch& batch, bool sync) {
 
 caf::error db::write_all(const std::vector<const write_batch*>& batches,
                          bool sync) {
-  rocksdb::WriteBatch wb;
+  // Sized up front: a group commit joins thousands of small writes, and a
+  // growing batch would copy itself over and over.
+  size_t bytes = 64;
+  for (auto* batch : batches)
+    for (auto& op : batch->ops)
+      bytes += op.key.size() + op.value.size() + 16;
+  rocksdb::WriteBatch wb{bytes};
   for (auto* batch : batches) {
     for (auto& op : batch->ops) {
       auto* h = impl_->handle(op.family);
