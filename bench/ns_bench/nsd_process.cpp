@@ -77,7 +77,11 @@ std::string nsd_process::start(double timeout_s) {
   std::vector<std::string> args{binary_, "--store.path=" + dir_ + "/store",
                                 "--http.listen=127.0.0.1:"
                                   + std::to_string(url_.port),
-                                "--admin.token=" + token_};
+                                "--admin.token=" + token_,
+                                // Its own adapter port too: two benches (or
+                                // a bench beside a running nsd) never clash.
+                                "--adapters.listen=tcp://127.0.0.1:"
+                                  + std::to_string(free_port())};
   for (const auto& s : settings_)
     args.push_back("--" + s);
   auto log = dir_ + "/nsd-" + std::to_string(++starts_) + ".log";
