@@ -71,10 +71,10 @@ case "$cmd" in
     if [[ ${NS_TEST_SANITIZE:-1} != 0 ]]; then
       # -O1 -g1: sanitizers want some optimisation and line tables, and the
       # build stays short enough for CI.
-      build build-asan Debug -DNS_SANITIZE=ON -DNS_WERROR=ON \
+      build build/asan Debug -DNS_SANITIZE=ON -DNS_WERROR=ON \
         "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1"
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_tests build-asan
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_tests build/asan
     fi
     ;;
   *)

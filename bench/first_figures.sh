@@ -15,7 +15,7 @@
 #   5. accept latency at a lower rate: wrk with fewer connections (closed loop: indicative only)
 #   6. (diagnostic) ingest by number of connections, with jobs per group commit
 #
-# Settings (environment): NSD (binary, default build-bench/nsd; NSD_COMMIT labels it),
+# Settings (environment): NSD (binary, default build/nsd; NSD_COMMIT labels it),
 # RUNS (3), DURATION (10), CONNS (64), THREADS (2), LAT_CONNS (16), N_JOBS (100000),
 # WARMUP (2 s, not measured), SWEEP_CONNS ("16 64 256"), SWEEP_SECONDS (5), DRAIN_MAX_LIVE
 # (200000: --jobs.max_live of figure 3b),
@@ -30,7 +30,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
-NSD=${NSD:-$ROOT/build-bench/nsd}
+NSD=${NSD:-$ROOT/build/nsd}
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
@@ -55,7 +55,7 @@ die() { printf '[%s] ERROR: %s\n' "$(date +%T)" "$*" >&2; exit 1; }
 for tool in wrk nginx curl jq awk; do
   command -v "$tool" >/dev/null || die "$tool not found (apt-get install -y wrk nginx-light curl jq)"
 done
-[[ -x $NSD ]] || die "no nsd at $NSD (cmake --build build-bench --target nsd)"
+[[ -x $NSD ]] || die "no nsd at $NSD (cmake --build build --target nsd)"
 [[ -f $LUA ]] || die "no $LUA"
 HAVE_PIDSTAT=0; command -v pidstat >/dev/null && HAVE_PIDSTAT=1
 HAVE_GDB=0; command -v gdb >/dev/null && HAVE_GDB=1
