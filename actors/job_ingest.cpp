@@ -60,11 +60,20 @@ void job_ingest::durable(job_record job, answer_fn done) {
 void job_ingest::hand_over() {
   if (durable_jobs_.empty())
     return;
-  // The answers carry a copy: the manager takes the records themselves.
+  // The manager takes the records themselves; the answers need only what a
+  // 202 names, so params and the other strings are not copied.
   std::vector<submit_outcome> outcomes;
   outcomes.reserve(durable_jobs_.size());
-  for (auto& job : durable_jobs_)
-    outcomes.push_back(submit_outcome{job, false});
+  for (auto& job : durable_jobs_) {
+    job_record answer;
+    answer.id = job.id;
+    answer.state = job.state;
+    answer.priority = job.priority;
+    answer.create_ms = job.create_ms;
+    answer.expire_ms = job.expire_ms;
+    answer.scheduled_ms = job.scheduled_ms;
+    outcomes.push_back(submit_outcome{std::move(answer), false});
+  }
   caf::anon_send(manager_, jobs_accepted{std::move(durable_jobs_)});
   durable_jobs_.clear();
   auto answers = std::move(durable_answers_);

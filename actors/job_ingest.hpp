@@ -35,7 +35,8 @@ struct job_submission {
 };
 
 /// How a submission ended: a new durable job, or the job an earlier
-/// submission with the same Idempotency-Key made.
+/// submission with the same Idempotency-Key made. For a new job `job` holds
+/// what the answer names (id, state, priority, times), not its params.
 struct submit_outcome {
   job_record job;
   bool duplicate = false;

@@ -7,9 +7,9 @@
 #include <unordered_set>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -24,6 +24,16 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+/// Sockets and timers bound to one io_context's own executor: no
+/// type-erased executor copied on every operation.
+using executor = asio::io_context::executor_type;
+using socket_type = asio::basic_stream_socket<tcp, executor>;
+using timer_type
+  = asio::basic_waitable_timer<std::chrono::steady_clock,
+                               asio::wait_traits<std::chrono::steady_clock>,
+                               executor>;
+using clock_type = std::chrono::steady_clock;
 
 class session;
 
@@ -45,8 +55,9 @@ std::string error_body(std::string_view code, std::string_view message) {
 
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(tcp::socket&& socket, server_core& core)
-    : stream_(std::move(socket)), core_(core) {
+  session(socket_type&& socket, server_core& core)
+    : socket_(std::move(socket)), watchdog_(socket_.get_executor()),
+      core_(core) {
     std::lock_guard<std::mutex> guard{core_.sessions_mtx};
     core_.sessions.insert(this);
   }
@@ -58,30 +69,69 @@ public:
 
   void start() {
     boost::system::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = socket_.remote_endpoint(ec);
     if (!ec)
       peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
-    asio::dispatch(stream_.get_executor(),
-                   [self = shared_from_this()] { self->read_next(); });
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+      self->read_next();
+      self->watch();
+    });
   }
 
   /// Called on shutdown from any thread: busy connections close after their
   /// answer, the others after a short window (see open_closing_window).
   void shutdown() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
       if (!self->busy_)
         self->open_closing_window();
     });
   }
 
 private:
+  /// Timeouts: one deadline per connection, moved by each phase (reading,
+  /// answering, draining) and enforced by one timer that wakes only when the
+  /// deadline it was armed for has come. A timer per read and write would
+  /// cost a timer-queue insert and cancel on every request.
+  void expires_after(clock_type::duration d) {
+    deadline_ = clock_type::now() + d;
+    if (deadline_ < armed_at_)
+      watchdog_.cancel(); // its handler re-arms for the nearer deadline
+  }
+
+  void expires_never() {
+    deadline_ = clock_type::time_point::max();
+  }
+
+  void watch() {
+    if (closed_)
+      return;
+    // While the handler works there is no deadline: look again later.
+    auto at = deadline_ == clock_type::time_point::max()
+                ? clock_type::now() + core_.opts.read_timeout
+                : deadline_;
+    armed_at_ = at;
+    watchdog_.expires_at(at);
+    watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (self->closed_)
+        return;
+      if (ec) { // canceled for a nearer deadline
+        self->watch();
+        return;
+      }
+      if (clock_type::now() >= self->deadline_)
+        self->close(); // pending reads and writes end with operation_aborted
+      else
+        self->watch();
+    });
+  }
+
   /// A request may already sit in the socket buffer of a connection that
   /// looks idle: closing now would drop it unanswered. Keep reading for a
   /// moment; whatever arrives is answered with `Connection: close`.
   void open_closing_window() {
     if (closing_timer_ || closed_)
       return;
-    closing_timer_.emplace(stream_.get_executor());
+    closing_timer_.emplace(socket_.get_executor());
     closing_timer_->expires_after(std::chrono::milliseconds(500));
     closing_timer_->async_wait(
       [self = shared_from_this()](beast::error_code ec) {
@@ -97,8 +147,8 @@ private:
     parser_->body_limit(core_.opts.max_body_bytes.value);
     parser_->header_limit(
       static_cast<std::uint32_t>(core_.opts.max_header_bytes.value));
-    stream_.expires_after(core_.opts.read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
+    expires_after(core_.opts.read_timeout);
+    http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec,
                                                  size_t) {
                        self->on_read(ec);
@@ -107,7 +157,7 @@ private:
 
   void on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == asio::error::eof
-        || ec == beast::error::timeout || ec == asio::error::operation_aborted
+        || ec == asio::error::operation_aborted
         || ec == asio::error::connection_reset) {
       close();
       return;
@@ -154,9 +204,9 @@ private:
     busy_ = true;
     core_.in_flight.fetch_add(1);
     // No deadline while the handler works: the answer closes the wait.
-    stream_.expires_never();
+    expires_never();
     core_.handler(std::move(out), [self = shared_from_this()](response res) {
-      auto ex = self->stream_.get_executor();
+      auto ex = self->socket_.get_executor();
       asio::post(ex, [self = std::move(self), res = std::move(res)]() mutable {
         self->write(std::move(res), false);
       });
@@ -186,8 +236,8 @@ private:
     auto keep = keep_alive_ && !core_.stopping.load();
     res_.keep_alive(keep);
     res_.prepare_payload();
-    stream_.expires_after(core_.opts.write_timeout);
-    http::async_write(stream_, res_,
+    expires_after(core_.opts.write_timeout);
+    http::async_write(socket_, res_,
                       [self = shared_from_this(), keep,
                        drain_after](beast::error_code ec, size_t) {
                         self->busy_ = false;
@@ -209,15 +259,15 @@ private:
   /// Read and discard for a short while, then close.
   void drain() {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::chrono::seconds(5));
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    expires_after(std::chrono::seconds(5));
     scratch_.resize(64 * 1024);
     drain_budget_ = 64ull << 20;
     drain_some();
   }
 
   void drain_some() {
-    stream_.async_read_some(
+    socket_.async_read_some(
       asio::buffer(scratch_),
       [self = shared_from_this()](beast::error_code ec, size_t n) {
         if (ec || n >= self->drain_budget_) {
@@ -235,18 +285,22 @@ private:
     closed_ = true;
     if (closing_timer_)
       closing_timer_->cancel();
+    watchdog_.cancel();
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  socket_type socket_;
+  timer_type watchdog_;
+  clock_type::time_point deadline_ = clock_type::time_point::max();
+  clock_type::time_point armed_at_ = clock_type::time_point::max();
   server_core& core_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
   std::vector<char> scratch_;
-  std::optional<asio::steady_timer> closing_timer_;
+  std::optional<timer_type> closing_timer_;
   uint64_t drain_budget_ = 0;
   std::string peer_;
   bool keep_alive_ = true;
@@ -269,9 +323,11 @@ struct http_server::impl {
   void accept() {
     auto& target = *iocs[next];
     next = (next + 1) % iocs.size();
+    // One thread runs each io_context, so its plain executor already
+    // serialises a session's handlers: a strand would only add cost.
     acceptor->async_accept(
-      asio::make_strand(target),
-      [this](beast::error_code ec, tcp::socket socket) {
+      target.get_executor(),
+      [this](beast::error_code ec, socket_type socket) {
         if (ec == asio::error::operation_aborted || !acceptor->is_open())
           return;
         if (!ec) {
