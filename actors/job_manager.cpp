@@ -86,7 +86,7 @@ void spawn_job(self_ptr self, job_record rec,
   count(self, name, state, +1);
   arm_due(self, expire_ms);
   if (!ad)
-    self->send(hdl, atom::adapter_gone::value);
+    self->send(hdl, job_event{job_signal::adapter_gone});
 }
 
 std::vector<std::string> stored_callbacks(self_ptr self,
@@ -225,7 +225,7 @@ void check_due(self_ptr self) {
                      });
   for (auto& id : due_ids) {
     if (auto i = st.live.find(id); i != st.live.end()) {
-      self->send(i->second.hdl, atom::expire::value);
+      self->send(i->second.hdl, job_event{job_signal::expire});
       continue;
     }
     auto rec = load_resting(self, id);
@@ -484,24 +484,25 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
       };
       switch (q.kind) {
         case job_query_kind::get:
-          self->request(hdl, caf::infinite, atom::get::value).then(check, fail);
+          self->request(hdl, caf::infinite, job_request{}).then(check, fail);
           return;
         case job_query_kind::cancel:
           // Ownership first: another client must not cancel this job.
-          self->request(hdl, caf::infinite, atom::get::value)
+          self->request(hdl, caf::infinite, job_request{})
             .then(
               [self, hdl, check, fail, reply, client](job_record& rec) {
                 if (rec.client_id != client) {
                   check(rec);
                   return;
                 }
-                self->request(hdl, caf::infinite, atom::cancel::value)
+                self->request(hdl, caf::infinite,
+                              job_request{job_query_kind::cancel, {}})
                   .then(check, fail);
               },
               fail);
           return;
         case job_query_kind::subscribe:
-          self->request(hdl, caf::infinite, atom::get::value)
+          self->request(hdl, caf::infinite, job_request{})
             .then(
               [self, hdl, check, fail, url = q.callback_url,
                client](job_record& rec) {
@@ -509,7 +510,8 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
                   check(rec);
                   return;
                 }
-                self->request(hdl, caf::infinite, atom::subscribe::value, url)
+                self->request(hdl, caf::infinite,
+                              job_request{job_query_kind::subscribe, url})
                   .then(check, fail);
               },
               fail);
@@ -533,7 +535,7 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
       }
       for (auto& [id, j] : st.live)
         if (j.adapter == change.name)
-          self->send(j.hdl, atom::adapter_gone::value);
+          self->send(j.hdl, job_event{job_signal::adapter_gone});
     },
     [self](const job_transition& t) {
       count(self, t.adapter, t.from, -1);

@@ -243,7 +243,7 @@ TEST_F(JobActor, CancelIsAnsweredDurablyAndFinalStatesNeverChange) {
   auto j = spawn(fresh("j4"));
   caf::scoped_actor me{*sys};
   job_record answer;
-  me->request(j, 2s, atom::cancel::value)
+  me->request(j, 2s, job_request{job_query_kind::cancel, {}})
     .receive([&](job_record& r) { answer = r; },
              [&](caf::error& e) { FAIL() << message_of(e); });
   EXPECT_EQ(answer.state, job_state::canceled);
@@ -260,12 +260,12 @@ TEST_F(JobActor, CancelWhileRunningWaitsForTheAttempt) {
   caf::scoped_actor me{*sys};
   ASSERT_TRUE(take(me, j));
   job_record answer;
-  me->request(j, 2s, atom::cancel::value)
+  me->request(j, 2s, job_request{job_query_kind::cancel, {}})
     .receive([&](job_record& r) { answer = r; },
              [&](caf::error& e) { FAIL() << message_of(e); });
   EXPECT_EQ(answer.state, job_state::canceling);
   // Asking again answers at once: that state is durable already.
-  me->request(j, 500ms, atom::cancel::value)
+  me->request(j, 500ms, job_request{job_query_kind::cancel, {}})
     .receive([&](job_record& r) { EXPECT_EQ(r.state, job_state::canceling); },
              [&](caf::error& e) { FAIL() << message_of(e); });
   attempt_result not_sent;
@@ -287,7 +287,7 @@ TEST_F(JobActor, CancelDuringARetryDecisionEndsCanceled) {
   // The failure and the cancel race; whichever comes first, the job must
   // end canceled and never be queued again.
   caf::anon_send(j, fail);
-  me->request(j, 2s, atom::cancel::value)
+  me->request(j, 2s, job_request{job_query_kind::cancel, {}})
     .receive([](job_record&) {}, [](caf::error&) {});
   ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
   EXPECT_EQ(seen->done[0].job.state, job_state::canceled);
@@ -299,7 +299,7 @@ TEST_F(JobActor, ExpiresWhenToldAndNotBeforeItsExpireTime) {
   auto j = spawn(fresh("j6", 150));
   // The manager's due timer may fire a little early: the job then looks
   // again at its real instant instead of expiring early.
-  caf::anon_send(j, atom::expire::value);
+  caf::anon_send(j, job_event{job_signal::expire});
   ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
   auto& last = seen->done[0].job;
   EXPECT_EQ(last.state, job_state::expired);
@@ -352,7 +352,7 @@ TEST_F(JobActor, InstanceLostWhileCancelingEndsCanceled) {
   {
     caf::scoped_actor gone{*sys};
     ASSERT_TRUE(take(gone, j));
-    me->request(j, 2s, atom::cancel::value)
+    me->request(j, 2s, job_request{job_query_kind::cancel, {}})
       .receive([](job_record& r) { EXPECT_EQ(r.state, job_state::canceling); },
                [](caf::error& e) { FAIL() << message_of(e); });
   }
@@ -365,12 +365,12 @@ TEST_F(JobActor, RequeueOnlyMovesAQueuedJob) {
   auto j = spawn(fresh("j11"));
   ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
   // Handed to an instance that left before taking it: queued again.
-  caf::anon_send(j, atom::requeue::value);
+  caf::anon_send(j, job_event{job_signal::requeue});
   ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 2; }));
   caf::scoped_actor me{*sys};
   ASSERT_TRUE(take(me, j));
   // Running: a stray requeue changes nothing.
-  caf::anon_send(j, atom::requeue::value);
+  caf::anon_send(j, job_event{job_signal::requeue});
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(seen->enqueued_count(), 2u);
   attempt_result ok;
