@@ -65,8 +65,8 @@ void change(self_ptr self, job_state to, std::string error = {}) {
 void enqueue(self_ptr self) {
   auto& st = self->state;
   self->send(st.adapter,
-             enqueue_job{caf::actor_cast<caf::actor>(self),
-                         std::string{st.job.id()}, st.job.priority, st.seq});
+             enqueue_job{caf::actor_cast<caf::actor>(self), st.job.priority,
+                         st.seq});
 }
 
 bool past_expiry(const resident_job& job) {

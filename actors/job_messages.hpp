@@ -101,10 +101,10 @@ struct job_request {
   std::string callback_url;
 };
 
-/// A ready job waiting in its adapter's queue.
+/// A ready job waiting in its adapter's queue. No id: the instance learns it
+/// when it takes the job, and the queue keeps no copy (ready_queue).
 struct enqueue_job {
   caf::actor job;
-  std::string job_id;
   job_priority priority = job_priority::normal;
   uint64_t seq = 0;
 };
@@ -118,7 +118,6 @@ struct want_work {
 /// The adapter hands a queued job to an instance.
 struct work_item {
   caf::actor job;
-  std::string job_id;
 };
 
 /// Cancel of a job an instance holds.

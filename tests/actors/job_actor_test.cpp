@@ -29,7 +29,7 @@ namespace {
 /// What the stand-ins saw.
 struct journal {
   std::mutex mtx;
-  std::vector<std::string> enqueued; // job ids, in arrival order
+  std::vector<std::string> enqueued; // in arrival order
   std::vector<job_done> done;
 
   size_t enqueued_count() {
@@ -47,7 +47,8 @@ fake_adapter(adapter_actor::pointer, std::shared_ptr<journal> j) {
   return {
     [j](const enqueue_job& x) {
       std::lock_guard<std::mutex> lock{j->mtx};
-      j->enqueued.push_back(x.job_id);
+      j->enqueued.push_back(std::string{to_string(x.priority)} + " "
+                            + std::to_string(x.seq));
     },
     [](const want_work&) {},
     [](const adapter_changed&) {},
@@ -383,12 +384,25 @@ TEST_F(JobActor, RequeueOnlyMovesAQueuedJob) {
 
 namespace {
 
-caf::behavior recording_instance(caf::event_based_actor*,
+/// Stands in for a job: answers with its name, so that the order of the
+/// work items can be read.
+caf::behavior named_job(caf::event_based_actor*, std::string name) {
+  return {
+    [name](atom::attach) { return name; },
+  };
+}
+
+caf::behavior recording_instance(caf::event_based_actor* self,
                                  std::shared_ptr<journal> j) {
   return {
-    [j](const work_item& w) {
-      std::lock_guard<std::mutex> lock{j->mtx};
-      j->enqueued.push_back(w.job_id);
+    [self, j](const work_item& w) {
+      // Asked in arrival order and answered in that order (each job answers
+      // at once), so the journal keeps the hand-out order.
+      self->request(w.job, 2s, atom::attach::value)
+        .await([j](const std::string& name) {
+          std::lock_guard<std::mutex> lock{j->mtx};
+          j->enqueued.push_back(name);
+        });
     },
     [](const adapter_changed&) {},
   };
@@ -404,15 +418,17 @@ TEST_F(JobActor, AdapterHandsOutByPriorityThenArrivalAndOnlyOnCredit) {
                        std::shared_ptr<const job_context>{ctx});
   auto out = std::make_shared<journal>();
   auto inst = sys->spawn(recording_instance, out);
-  caf::actor none;
   uint64_t seq = 0;
+  std::vector<caf::actor> stand_ins;
   for (auto [id, prio] : std::vector<std::pair<std::string, job_priority>>{
          {"low-1", job_priority::low},
          {"normal-1", job_priority::normal},
          {"high-1", job_priority::high},
          {"normal-2", job_priority::normal},
-         {"high-2", job_priority::high}})
-    caf::anon_send(ad, enqueue_job{none, id, prio, ++seq});
+         {"high-2", job_priority::high}}) {
+    stand_ins.push_back(sys->spawn(named_job, id));
+    caf::anon_send(ad, enqueue_job{stand_ins.back(), prio, ++seq});
+  }
   // No credit yet: nothing moves.
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(out->enqueued_count(), 0u);
@@ -427,4 +443,6 @@ TEST_F(JobActor, AdapterHandsOutByPriorityThenArrivalAndOnlyOnCredit) {
                                                      "low-1"}));
   caf::anon_send_exit(ad, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(inst, caf::exit_reason::user_shutdown);
+  for (auto& x : stand_ins)
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
 }
