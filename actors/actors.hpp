@@ -31,12 +31,7 @@ using registry_actor = caf::typed_actor<
 /// reports, the job is queued again (at least once).
 using job_actor = caf::typed_actor<
   caf::replies_to<take_job>::with<job_record>, caf::reacts_to<attempt_result>,
-  caf::replies_to<atom::get>::with<job_record>,
-  caf::replies_to<atom::cancel>::with<job_record>,
-  caf::replies_to<atom::subscribe, std::string>::with<job_record>,
-  caf::reacts_to<atom::expire>, caf::reacts_to<atom::wake>,
-  caf::reacts_to<atom::retry>, caf::reacts_to<atom::persisted, uint64_t>,
-  caf::reacts_to<atom::adapter_gone>, caf::reacts_to<atom::requeue>>;
+  caf::replies_to<job_request>::with<job_record>, caf::reacts_to<job_event>>;
 
 /// Decides whether and when a failed delivery is tried again.
 using repeater_actor

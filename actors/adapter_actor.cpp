@@ -54,9 +54,7 @@ void dispatch(self_ptr self) {
     idle_rounds = 0;
     if (!take_token(self))
       return;
-    auto first = st.queue.begin();
-    caf::anon_send(inst, work_item{first->second.job, first->second.job_id});
-    st.queue.erase(first);
+    caf::anon_send(inst, work_item{st.queue.pop()});
     credit -= 1;
   }
 }
@@ -97,8 +95,7 @@ adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
   }
   return {
     [self](enqueue_job& x) {
-      auto key = std::make_pair(static_cast<uint8_t>(x.priority), x.seq);
-      self->state.queue.emplace(key, std::move(x));
+      self->state.queue.push(x.priority, x.seq, std::move(x.job));
       dispatch(self);
     },
     [self](const want_work& w) {

@@ -1,12 +1,11 @@
 #pragma once
 
-#include <map>
 #include <memory>
-#include <tuple>
 #include <vector>
 
 #include "actors/actors.hpp"
 #include "actors/job_context.hpp"
+#include "actors/ready_queue.hpp"
 
 namespace ns {
 
@@ -15,9 +14,8 @@ struct adapter_actor_state {
 
   std::shared_ptr<const adapter_entry> entry;
   std::shared_ptr<const job_context> ctx;
-  /// Ready jobs by (priority, arrival): high before normal before low, FIFO
-  /// within a priority.
-  std::map<std::pair<uint8_t, uint64_t>, enqueue_job> queue;
+  /// Ready jobs: high before normal before low, FIFO within a priority.
+  ready_queue queue;
   /// Free credit per instance.
   std::vector<std::pair<caf::actor, uint32_t>> instances;
   size_t next_instance = 0;

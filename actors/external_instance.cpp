@@ -74,7 +74,8 @@ void close(self_ptr self, const std::string& code, const std::string& why) {
 void on_work(self_ptr self, const work_item& w) {
   auto& st = self->state;
   if (st.closing) {
-    caf::anon_send(caf::actor_cast<job_actor>(w.job), atom::requeue::value);
+    caf::anon_send(caf::actor_cast<job_actor>(w.job),
+                   job_event{job_signal::requeue});
     return;
   }
   st.granted -= 1;

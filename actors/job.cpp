@@ -61,7 +61,129 @@ struct reader {
   }
 };
 
+template <class Job>
+void put_head(std::string& out, const Job& x) {
+  out.push_back(static_cast<char>(format_version));
+  out.push_back(static_cast<char>(x.state));
+  out.push_back(static_cast<char>(x.priority));
+  put_u32(out, x.attempts);
+  for (auto t : {x.create_ms, x.expire_ms, x.scheduled_ms, x.start_ms,
+                 x.finish_ms, x.retry_at_ms})
+    put_u64(out, t);
+}
+
+// resident_job's packing: LEB128 lengths, 1 byte for any string under 128.
+
+void put_varint(std::string& out, size_t n) {
+  while (n >= 0x80) {
+    out.push_back(static_cast<char>((n & 0x7F) | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<char>(n));
+}
+
+size_t varint_size(size_t n) {
+  size_t out = 1;
+  for (; n >= 0x80; n >>= 7)
+    ++out;
+  return out;
+}
+
+/// Reads the length at `pos` and moves `pos` past it. Only ever reads what
+/// put_varint wrote, so no bounds checks.
+size_t get_varint(std::string_view in, size_t& pos) {
+  size_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    auto b = static_cast<uint8_t>(in[pos++]);
+    n |= static_cast<size_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0)
+      return n;
+  }
+}
+
+constexpr size_t id_field = 0;
+constexpr size_t adapter_field = 2;
+constexpr size_t last_error_field = 6;
+
 } // namespace
+
+resident_job::resident_job(const job_record& x)
+  : priority(x.priority),
+    state(x.state),
+    attempts(x.attempts),
+    create_ms(x.create_ms),
+    expire_ms(x.expire_ms),
+    scheduled_ms(x.scheduled_ms),
+    start_ms(x.start_ms),
+    finish_ms(x.finish_ms),
+    retry_at_ms(x.retry_at_ms) {
+  auto fields = {&x.id,     &x.client_id,       &x.adapter,
+                 &x.params, &x.idempotency_key, &x.callback_url,
+                 &x.last_error};
+  size_t size = 0;
+  for (auto* f : fields)
+    size += varint_size(f->size()) + f->size();
+  // Exactly this size: the buffer lives as long as the job.
+  strings_.clear();
+  strings_.reserve(size);
+  for (auto* f : fields) {
+    put_varint(strings_, f->size());
+    strings_.append(*f);
+  }
+}
+
+size_t resident_job::offset_of(size_t index) const {
+  size_t pos = 0;
+  for (size_t i = 0; i < index; ++i)
+    pos += get_varint(strings_, pos);
+  return pos;
+}
+
+std::string_view resident_job::field(size_t index) const {
+  auto pos = offset_of(index);
+  auto n = get_varint(strings_, pos);
+  return std::string_view{strings_}.substr(pos, n);
+}
+
+std::string_view resident_job::id() const {
+  return field(id_field);
+}
+
+std::string_view resident_job::adapter() const {
+  return field(adapter_field);
+}
+
+std::string_view resident_job::last_error() const {
+  return field(last_error_field);
+}
+
+void resident_job::set_last_error(std::string_view text) {
+  std::string copy{text}; // `text` may point into strings_
+  strings_.resize(offset_of(last_error_field));
+  put_varint(strings_, copy.size());
+  strings_.append(copy);
+}
+
+job_record resident_job::record() const {
+  job_record out;
+  out.priority = priority;
+  out.state = state;
+  out.attempts = attempts;
+  out.create_ms = create_ms;
+  out.expire_ms = expire_ms;
+  out.scheduled_ms = scheduled_ms;
+  out.start_ms = start_ms;
+  out.finish_ms = finish_ms;
+  out.retry_at_ms = retry_at_ms;
+  size_t pos = 0;
+  for (auto* f : {&out.id, &out.client_id, &out.adapter, &out.params,
+                  &out.idempotency_key, &out.callback_url, &out.last_error}) {
+    auto n = get_varint(strings_, pos);
+    f->assign(strings_, pos, n);
+    pos += n;
+  }
+  return out;
+}
 
 std::string_view to_string(job_state x) {
   switch (x) {
@@ -107,16 +229,23 @@ bool parse_priority(std::string_view text, job_priority& out) {
 std::string encode(const job_record& x) {
   std::string out;
   out.reserve(head_size + 64 + x.id.size() + x.params.size());
-  out.push_back(static_cast<char>(format_version));
-  out.push_back(static_cast<char>(x.state));
-  out.push_back(static_cast<char>(x.priority));
-  put_u32(out, x.attempts);
-  for (auto t : {x.create_ms, x.expire_ms, x.scheduled_ms, x.start_ms,
-                 x.finish_ms, x.retry_at_ms})
-    put_u64(out, t);
+  put_head(out, x);
   for (auto* s : {&x.id, &x.client_id, &x.adapter, &x.params,
                   &x.idempotency_key, &x.callback_url, &x.last_error})
     put_str(out, *s);
+  return out;
+}
+
+std::string encode(const resident_job& x) {
+  std::string out;
+  out.reserve(head_size + 7 * 4 + x.strings_.size());
+  put_head(out, x);
+  size_t pos = 0;
+  while (pos < x.strings_.size()) {
+    auto n = get_varint(x.strings_, pos);
+    put_str(out, std::string_view{x.strings_}.substr(pos, n));
+    pos += n;
+  }
   return out;
 }
 

@@ -28,23 +28,23 @@ std::chrono::milliseconds until(uint64_t at_ms) {
 void persist(self_ptr self) {
   auto& st = self->state;
   store::write_batch batch;
-  batch.put(store::cf::jobs, store::keys::job(st.job.id), encode(st.job));
+  auto id = st.job.id();
+  batch.put(store::cf::jobs, store::keys::job(id), encode(st.job));
   if (is_final(st.job.state)) {
     batch.erase(store::cf::active,
-                store::keys::active(static_cast<uint8_t>(st.job.priority),
-                                    st.job.id));
-    batch.erase(store::cf::due, store::keys::due(st.job.expire_ms, st.job.id));
+                store::keys::active(static_cast<uint8_t>(st.job.priority), id));
+    batch.erase(store::cf::due, store::keys::due(st.job.expire_ms, id));
   }
   auto no = ++st.writes_issued;
   auto hdl = caf::actor_cast<job_actor>(self);
   auto queued = st.ctx->commit->submit(
     std::move(batch), [hdl, no](const caf::error& err) {
       // 0 asks the actor to write again.
-      caf::anon_send(hdl, atom::persisted::value, err ? uint64_t{0} : no);
+      caf::anon_send(hdl, job_event{job_signal::persisted, err ? 0 : no});
     });
   if (!queued)
-    self->delayed_send(self, persist_retry, atom::persisted::value,
-                       uint64_t{0});
+    self->delayed_send(self, persist_retry,
+                       job_event{job_signal::persisted, 0});
 }
 
 void change(self_ptr self, job_state to, std::string error = {}) {
@@ -52,23 +52,24 @@ void change(self_ptr self, job_state to, std::string error = {}) {
   auto from = job.state;
   job.state = to;
   if (!error.empty())
-    job.last_error = std::move(error);
+    job.set_last_error(error);
   if (is_final(to))
     job.finish_ms = clock::now_ms();
   if (to != job_state::retrying)
     job.retry_at_ms = 0;
-  self->send(self->state.ctx->manager, job_transition{job.adapter, from, to});
+  self->send(self->state.ctx->manager,
+             job_transition{std::string{job.adapter()}, from, to});
   persist(self);
 }
 
 void enqueue(self_ptr self) {
   auto& st = self->state;
   self->send(st.adapter,
-             enqueue_job{caf::actor_cast<caf::actor>(self), st.job.id,
-                         st.job.priority, st.seq});
+             enqueue_job{caf::actor_cast<caf::actor>(self), st.job.priority,
+                         st.seq});
 }
 
-bool past_expiry(const job_record& job) {
+bool past_expiry(const resident_job& job) {
   return clock::now_ms() >= job.expire_ms;
 }
 
@@ -91,9 +92,9 @@ void on_failure(self_ptr self, const attempt_result& res) {
              + res.message);
     return;
   }
-  auto entry = self->state.ctx->view->get()->adapter(job.adapter);
+  auto entry = self->state.ctx->view->get()->adapter(job.adapter());
   auto policy = entry != nullptr ? entry->rec.retry : retry_policy{};
-  job.last_error = res.message;
+  job.set_last_error(res.message);
   self
     ->request(self->state.ctx->repeater, caf::infinite,
               retry_request{job.attempts, policy, res.retry_after_ms})
@@ -103,7 +104,8 @@ void on_failure(self_ptr self, const attempt_result& res) {
         if (job.state == job_state::canceling) {
           // Canceled while we asked: no further attempt.
           change(self, job_state::canceled,
-                 "canceled; last attempt failed: " + job.last_error);
+                 "canceled; last attempt failed: "
+                   + std::string{job.last_error()});
           return;
         }
         if (job.state != job_state::running)
@@ -111,13 +113,13 @@ void on_failure(self_ptr self, const attempt_result& res) {
         if (!d.retry) {
           change(self, job_state::failed,
                  "gave up after " + std::to_string(job.attempts)
-                   + " attempts: " + job.last_error);
+                   + " attempts: " + std::string{job.last_error()});
           return;
         }
         job.retry_at_ms = clock::now_ms() + d.delay_ms;
         change(self, job_state::retrying);
         self->delayed_send(self, std::chrono::milliseconds(d.delay_ms),
-                           atom::retry::value);
+                           job_event{job_signal::retry});
       },
       [self](const caf::error& err) {
         change(self, job_state::failed,
@@ -178,16 +180,177 @@ void start(self_ptr self) {
   // one timer for every job and sends `expire` when the instant has come.
   switch (job.state) {
     case job_state::scheduled:
-      self->delayed_send(self, until(job.scheduled_ms), atom::wake::value);
+      self->delayed_send(self, until(job.scheduled_ms),
+                         job_event{job_signal::wake});
       break;
     case job_state::retrying:
-      self->delayed_send(self, until(job.retry_at_ms), atom::retry::value);
+      self->delayed_send(self, until(job.retry_at_ms),
+                         job_event{job_signal::retry});
       break;
     case job_state::queued:
       enqueue(self);
       break;
     default:
       break;
+  }
+}
+
+caf::result<job_record> take(self_ptr self, const take_job& req) {
+  auto& job = self->state.job;
+  if (job.state != job_state::queued)
+    return make_error(ec::conflict,
+                      "job is " + std::string{to_string(job.state)});
+  if (past_expiry(job)) {
+    change(self, job_state::expired, "not started before expire_time");
+    return make_error(ec::conflict, "job expired");
+  }
+  job.attempts += 1;
+  if (job.start_ms == 0)
+    job.start_ms = clock::now_ms();
+  self->state.instance = req.instance;
+  self->monitor(req.instance);
+  change(self, job_state::running);
+  return job.record();
+}
+
+void on_result(self_ptr self, const attempt_result& res) {
+  auto& job = self->state.job;
+  if (job.state != job_state::running && job.state != job_state::canceling)
+    return; // a late answer to an attempt that no longer counts
+  forget_instance(self);
+  auto canceling = job.state == job_state::canceling;
+  switch (res.outcome) {
+    case attempt_result::kind::succeeded:
+      change(self, job_state::succeeded);
+      return;
+    case attempt_result::kind::not_sent:
+      if (canceling)
+        change(self, job_state::canceled, "canceled before it was sent");
+      else if (past_expiry(job))
+        change(self, job_state::expired, res.message);
+      else
+        on_failure(self, res); // retryable unless the instance said not
+      return;
+    case attempt_result::kind::failed:
+      if (canceling && res.retryable)
+        change(self, job_state::canceled,
+               "canceled; last attempt failed: " + res.message);
+      else
+        on_failure(self, res);
+      return;
+  }
+}
+
+caf::result<job_record> cancel(self_ptr self) {
+  auto& st = self->state;
+  auto s = st.job.state;
+  if (is_final(s))
+    return make_error(ec::already_final,
+                      "job is already " + std::string{to_string(s)});
+  if (waiting(s)) {
+    change(self, job_state::canceled, "canceled by the client");
+  } else if (s == job_state::running) {
+    change(self, job_state::canceling);
+    if (st.instance)
+      caf::anon_send(st.instance, cancel_attempt{std::string{st.job.id()}});
+  }
+  // Answered once this state is durable (see on_persisted).
+  if (st.writes_durable >= st.writes_issued)
+    return st.job.record();
+  auto rp = self->make_response_promise<job_record>();
+  st.awaiting.emplace_back(st.writes_issued, rp);
+  return rp;
+}
+
+caf::result<job_record> on_request(self_ptr self, job_request& req) {
+  switch (req.kind) {
+    case job_query_kind::get:
+      break;
+    case job_query_kind::cancel:
+      return cancel(self);
+    case job_query_kind::subscribe: {
+      auto& cbs = self->state.callbacks;
+      if (std::find(cbs.begin(), cbs.end(), req.callback_url) == cbs.end())
+        cbs.push_back(std::move(req.callback_url));
+      break;
+    }
+  }
+  return self->state.job.record();
+}
+
+void on_persisted(self_ptr self, uint64_t no) {
+  auto& st = self->state;
+  if (no == 0) {
+    // A write was refused or failed: write the current state again.
+    // Later writes carry the same or newer state, so once is enough.
+    log::warning() << "job " << st.job.id() << ": store write failed; "
+                   << "retrying";
+    self->delayed_send(
+      self, persist_retry,
+      job_event{job_signal::persisted, std::numeric_limits<uint64_t>::max()});
+    return;
+  }
+  if (no == std::numeric_limits<uint64_t>::max()) {
+    persist(self);
+    return;
+  }
+  // Writes land in order: this one covers every earlier one.
+  st.writes_durable = std::max(st.writes_durable, no);
+  if (!st.awaiting.empty()) {
+    auto rec = st.job.record();
+    std::erase_if(st.awaiting, [&](auto& x) {
+      if (x.first > no)
+        return false;
+      x.second.deliver(rec);
+      return true;
+    });
+  }
+  if (no != st.writes_issued || !is_final(st.job.state))
+    return;
+  forget_instance(self);
+  self->send(st.ctx->manager,
+             job_done{st.job.record(), std::move(st.callbacks)});
+  self->quit();
+}
+
+void on_event(self_ptr self, const job_event& ev) {
+  auto& job = self->state.job;
+  switch (ev.what) {
+    case job_signal::expire:
+      if (waiting(job.state) && past_expiry(job))
+        change(self, job_state::expired, "not started before expire_time");
+      else if (!is_final(job.state) && !past_expiry(job))
+        // A timer can fire a little early; look again at the real instant.
+        self->delayed_send(self, until(job.expire_ms),
+                           job_event{job_signal::expire});
+      return;
+    case job_signal::wake:
+      if (job.state != job_state::scheduled)
+        return;
+      change(self, job_state::queued);
+      enqueue(self);
+      return;
+    case job_signal::retry:
+      if (job.state != job_state::retrying)
+        return;
+      change(self, job_state::queued);
+      enqueue(self);
+      return;
+    case job_signal::persisted:
+      on_persisted(self, ev.write_no);
+      return;
+    case job_signal::adapter_gone:
+      // Its instances are gone too: an attempt under way has nobody left to
+      // report on it.
+      if (!is_final(job.state))
+        change(self, job_state::failed,
+               "adapter '" + std::string{job.adapter()} + "' was deleted");
+      return;
+    case job_signal::requeue:
+      // Handed to an instance that left before it could take the job.
+      if (job.state == job_state::queued)
+        enqueue(self);
+      return;
   }
 }
 
@@ -198,7 +361,7 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
     std::vector<std::string> callbacks, uint64_t seq, adapter_actor adapter,
     std::shared_ptr<const job_context> ctx) {
   auto& st = self->state;
-  st.job = std::move(rec);
+  st.job = resident_job{rec};
   st.callbacks = std::move(callbacks);
   st.seq = seq;
   st.adapter = std::move(adapter);
@@ -208,142 +371,12 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
       instance_lost(self);
   });
   start(self);
+  // Four handlers: each one costs every live job actor (see job_event).
   return {
-    [self](const take_job& req) -> caf::result<job_record> {
-      auto& job = self->state.job;
-      if (job.state != job_state::queued)
-        return make_error(ec::conflict, "job is " + std::string{to_string(
-                                          job.state)});
-      if (past_expiry(job)) {
-        change(self, job_state::expired, "not started before expire_time");
-        return make_error(ec::conflict, "job expired");
-      }
-      job.attempts += 1;
-      if (job.start_ms == 0)
-        job.start_ms = clock::now_ms();
-      self->state.instance = req.instance;
-      self->monitor(req.instance);
-      change(self, job_state::running);
-      return job;
-    },
-    [self](const attempt_result& res) {
-      auto& st = self->state;
-      auto& job = st.job;
-      if (job.state != job_state::running && job.state != job_state::canceling)
-        return; // a late answer to an attempt that no longer counts
-      forget_instance(self);
-      auto canceling = job.state == job_state::canceling;
-      switch (res.outcome) {
-        case attempt_result::kind::succeeded:
-          change(self, job_state::succeeded);
-          return;
-        case attempt_result::kind::not_sent:
-          if (canceling)
-            change(self, job_state::canceled, "canceled before it was sent");
-          else if (past_expiry(job))
-            change(self, job_state::expired, res.message);
-          else
-            on_failure(self, res); // retryable unless the instance said not
-          return;
-        case attempt_result::kind::failed:
-          if (canceling && res.retryable)
-            change(self, job_state::canceled,
-                   "canceled; last attempt failed: " + res.message);
-          else
-            on_failure(self, res);
-          return;
-      }
-    },
-    [self](atom::get) -> job_record { return self->state.job; },
-    [self](atom::cancel) -> caf::result<job_record> {
-      auto& st = self->state;
-      auto s = st.job.state;
-      if (is_final(s))
-        return make_error(ec::already_final,
-                          "job is already " + std::string{to_string(s)});
-      if (waiting(s)) {
-        change(self, job_state::canceled, "canceled by the client");
-      } else if (s == job_state::running) {
-        change(self, job_state::canceling);
-        if (st.instance)
-          caf::anon_send(st.instance, cancel_attempt{st.job.id});
-      }
-      // Answered once this state is durable (see atom::persisted).
-      if (st.writes_durable >= st.writes_issued)
-        return st.job;
-      auto rp = self->make_response_promise<job_record>();
-      st.awaiting.emplace_back(st.writes_issued, rp);
-      return rp;
-    },
-    [self](atom::subscribe, std::string& url) -> job_record {
-      auto& cbs = self->state.callbacks;
-      if (std::find(cbs.begin(), cbs.end(), url) == cbs.end())
-        cbs.push_back(std::move(url));
-      return self->state.job;
-    },
-    [self](atom::expire) {
-      auto& job = self->state.job;
-      if (waiting(job.state) && past_expiry(job))
-        change(self, job_state::expired, "not started before expire_time");
-      else if (!is_final(job.state) && !past_expiry(job))
-        // A timer can fire a little early; look again at the real instant.
-        self->delayed_send(self, until(job.expire_ms), atom::expire::value);
-    },
-    [self](atom::wake) {
-      if (self->state.job.state != job_state::scheduled)
-        return;
-      change(self, job_state::queued);
-      enqueue(self);
-    },
-    [self](atom::retry) {
-      if (self->state.job.state != job_state::retrying)
-        return;
-      change(self, job_state::queued);
-      enqueue(self);
-    },
-    [self](atom::persisted, uint64_t no) {
-      auto& st = self->state;
-      if (no == 0) {
-        // A write was refused or failed: write the current state again.
-        // Later writes carry the same or newer state, so once is enough.
-        log::warning() << "job " << st.job.id << ": store write failed; "
-                       << "retrying";
-        self->delayed_send(self, persist_retry, atom::persisted::value,
-                           std::numeric_limits<uint64_t>::max());
-        return;
-      }
-      if (no == std::numeric_limits<uint64_t>::max()) {
-        persist(self);
-        return;
-      }
-      // Writes land in order: this one covers every earlier one.
-      st.writes_durable = std::max(st.writes_durable, no);
-      std::erase_if(st.awaiting, [&](auto& x) {
-        if (x.first > no)
-          return false;
-        x.second.deliver(st.job);
-        return true;
-      });
-      if (no != st.writes_issued || !is_final(st.job.state))
-        return;
-      forget_instance(self);
-      self->send(st.ctx->manager,
-                 job_done{std::move(st.job), std::move(st.callbacks)});
-      self->quit();
-    },
-    [self](atom::adapter_gone) {
-      // Its instances are gone too: an attempt under way has nobody left to
-      // report on it.
-      auto& job = self->state.job;
-      if (!is_final(job.state))
-        change(self, job_state::failed,
-               "adapter '" + job.adapter + "' was deleted");
-    },
-    [self](atom::requeue) {
-      // Handed to an instance that left before it could take the job.
-      if (self->state.job.state == job_state::queued)
-        enqueue(self);
-    },
+    [self](const take_job& req) { return take(self, req); },
+    [self](const attempt_result& res) { on_result(self, res); },
+    [self](job_request& req) { return on_request(self, req); },
+    [self](const job_event& ev) { on_event(self, ev); },
   };
 }
 

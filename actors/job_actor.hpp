@@ -14,7 +14,8 @@ namespace ns {
 struct job_actor_state {
   static inline constexpr const char* name = "job";
 
-  job_record job;
+  /// Not a job_record: see resident_job.
+  resident_job job;
   std::shared_ptr<const job_context> ctx;
   adapter_actor adapter;
   uint64_t seq = 0;

@@ -82,11 +82,11 @@ void spawn_job(self_ptr self, job_record rec,
   auto hdl = self->spawn(job, std::move(rec), std::move(callbacks),
                          st.next_seq++, ad,
                          std::shared_ptr<const job_context>{st.ctx});
-  st.live.emplace(id, job_manager_state::live_job{hdl, name});
+  st.live.emplace(id, live_jobs::entry{hdl, ad});
   count(self, name, state, +1);
   arm_due(self, expire_ms);
   if (!ad)
-    self->send(hdl, atom::adapter_gone::value);
+    self->send(hdl, job_event{job_signal::adapter_gone});
 }
 
 std::vector<std::string> stored_callbacks(self_ptr self,
@@ -105,7 +105,7 @@ std::vector<std::string> stored_callbacks(self_ptr self,
 /// finished by the manager, not final.
 std::optional<job_record> load_resting(self_ptr self, const std::string& id) {
   auto& st = self->state;
-  if (st.live.count(id) != 0 || st.tombstones.count(id) != 0)
+  if (st.live.contains(id) || st.tombstones.count(id) != 0)
     return std::nullopt;
   auto bytes = st.db->get(store::cf::jobs, store::keys::job(id));
   if (!bytes || !bytes->has_value())
@@ -224,8 +224,8 @@ void check_due(self_ptr self) {
                        return true;
                      });
   for (auto& id : due_ids) {
-    if (auto i = st.live.find(id); i != st.live.end()) {
-      self->send(i->second.hdl, atom::expire::value);
+    if (auto* j = st.live.find(id)) {
+      self->send(j->hdl, job_event{job_signal::expire});
       continue;
     }
     auto rec = load_resting(self, id);
@@ -243,7 +243,7 @@ void check_due(self_ptr self) {
 void accept(self_ptr self, job_record job) {
   auto& st = self->state;
   st.accepted += 1;
-  if (st.live.count(job.id) != 0)
+  if (st.live.contains(job.id))
     return; // the backlog reached it first
   auto p = static_cast<uint8_t>(job.priority);
   auto key = store::keys::active(p, job.id);
@@ -443,8 +443,8 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
   // system can finish at shutdown.
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     auto& st = self->state;
-    for (auto& [id, j] : st.live)
-      self->send_exit(j.hdl, msg.reason);
+    st.live.for_each(
+      [&](const live_jobs::entry& j) { self->send_exit(j.hdl, msg.reason); });
     for (auto& [addr, cb] : st.callbacks)
       self->send_exit(cb, msg.reason);
     for (auto& [name, ad] : st.adapters)
@@ -460,12 +460,12 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
     },
     [self](job_query& q) {
       auto& st = self->state;
-      auto i = st.live.find(q.job_id);
-      if (i == st.live.end()) {
+      auto* live = st.live.find(q.job_id);
+      if (live == nullptr) {
         answer_from_store(self, q);
         return;
       }
-      auto hdl = i->second.hdl;
+      auto hdl = live->hdl;
       auto reply = q.reply;
       auto client = q.client_id;
       auto check = [reply, client](job_record& rec) {
@@ -484,24 +484,25 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
       };
       switch (q.kind) {
         case job_query_kind::get:
-          self->request(hdl, caf::infinite, atom::get::value).then(check, fail);
+          self->request(hdl, caf::infinite, job_request{}).then(check, fail);
           return;
         case job_query_kind::cancel:
           // Ownership first: another client must not cancel this job.
-          self->request(hdl, caf::infinite, atom::get::value)
+          self->request(hdl, caf::infinite, job_request{})
             .then(
               [self, hdl, check, fail, reply, client](job_record& rec) {
                 if (rec.client_id != client) {
                   check(rec);
                   return;
                 }
-                self->request(hdl, caf::infinite, atom::cancel::value)
+                self->request(hdl, caf::infinite,
+                              job_request{job_query_kind::cancel, {}})
                   .then(check, fail);
               },
               fail);
           return;
         case job_query_kind::subscribe:
-          self->request(hdl, caf::infinite, atom::get::value)
+          self->request(hdl, caf::infinite, job_request{})
             .then(
               [self, hdl, check, fail, url = q.callback_url,
                client](job_record& rec) {
@@ -509,7 +510,8 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
                   check(rec);
                   return;
                 }
-                self->request(hdl, caf::infinite, atom::subscribe::value, url)
+                self->request(hdl, caf::infinite,
+                              job_request{job_query_kind::subscribe, url})
                   .then(check, fail);
               },
               fail);
@@ -526,14 +528,17 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
           adapter_for(self, change.name);
         return;
       }
-      if (auto i = st.adapters.find(change.name); i != st.adapters.end()) {
-        // It tells its instances, then quits.
-        self->send(i->second, change);
-        st.adapters.erase(i);
-      }
-      for (auto& [id, j] : st.live)
-        if (j.adapter == change.name)
-          self->send(j.hdl, atom::adapter_gone::value);
+      auto i = st.adapters.find(change.name);
+      if (i == st.adapters.end())
+        return; // its jobs were told when they got their actor
+      // It tells its instances, then quits.
+      auto gone = i->second;
+      self->send(gone, change);
+      st.adapters.erase(i);
+      st.live.for_each([&](const live_jobs::entry& j) {
+        if (j.adapter == gone)
+          self->send(j.hdl, job_event{job_signal::adapter_gone});
+      });
     },
     [self](const job_transition& t) {
       count(self, t.adapter, t.from, -1);

@@ -11,6 +11,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/job_context.hpp"
+#include "actors/live_jobs.hpp"
 #include "store/db.hpp"
 
 namespace ns {
@@ -54,11 +55,6 @@ struct job_counters {
 struct job_manager_state {
   static inline constexpr const char* name = "job_manager";
 
-  struct live_job {
-    job_actor hdl;
-    std::string adapter;
-  };
-
   std::shared_ptr<job_context> ctx;
   const store::db* db = nullptr;
   uint64_t max_live = 0;
@@ -74,7 +70,7 @@ struct job_manager_state {
   std::unordered_map<std::string, recovered_job> finishing;
   /// The instant the due timer is armed for (0: none).
   uint64_t due_armed_ms = 0;
-  std::unordered_map<std::string, live_job> live;
+  live_jobs live;
   std::unordered_map<std::string, adapter_actor> adapters;
   /// Callback deliveries under way (monitored: they end on their own).
   std::unordered_map<caf::actor_addr, caf::actor> callbacks;

@@ -29,7 +29,7 @@ namespace {
 /// What the stand-ins saw.
 struct journal {
   std::mutex mtx;
-  std::vector<std::string> enqueued; // job ids, in arrival order
+  std::vector<std::string> enqueued; // in arrival order
   std::vector<job_done> done;
 
   size_t enqueued_count() {
@@ -47,7 +47,8 @@ fake_adapter(adapter_actor::pointer, std::shared_ptr<journal> j) {
   return {
     [j](const enqueue_job& x) {
       std::lock_guard<std::mutex> lock{j->mtx};
-      j->enqueued.push_back(x.job_id);
+      j->enqueued.push_back(std::string{to_string(x.priority)} + " "
+                            + std::to_string(x.seq));
     },
     [](const want_work&) {},
     [](const adapter_changed&) {},
@@ -243,7 +244,7 @@ TEST_F(JobActor, CancelIsAnsweredDurablyAndFinalStatesNeverChange) {
   auto j = spawn(fresh("j4"));
   caf::scoped_actor me{*sys};
   job_record answer;
-  me->request(j, 2s, atom::cancel::value)
+  me->request(j, 2s, job_request{job_query_kind::cancel, {}})
     .receive([&](job_record& r) { answer = r; },
              [&](caf::error& e) { FAIL() << message_of(e); });
   EXPECT_EQ(answer.state, job_state::canceled);
@@ -260,12 +261,12 @@ TEST_F(JobActor, CancelWhileRunningWaitsForTheAttempt) {
   caf::scoped_actor me{*sys};
   ASSERT_TRUE(take(me, j));
   job_record answer;
-  me->request(j, 2s, atom::cancel::value)
+  me->request(j, 2s, job_request{job_query_kind::cancel, {}})
     .receive([&](job_record& r) { answer = r; },
              [&](caf::error& e) { FAIL() << message_of(e); });
   EXPECT_EQ(answer.state, job_state::canceling);
   // Asking again answers at once: that state is durable already.
-  me->request(j, 500ms, atom::cancel::value)
+  me->request(j, 500ms, job_request{job_query_kind::cancel, {}})
     .receive([&](job_record& r) { EXPECT_EQ(r.state, job_state::canceling); },
              [&](caf::error& e) { FAIL() << message_of(e); });
   attempt_result not_sent;
@@ -287,7 +288,7 @@ TEST_F(JobActor, CancelDuringARetryDecisionEndsCanceled) {
   // The failure and the cancel race; whichever comes first, the job must
   // end canceled and never be queued again.
   caf::anon_send(j, fail);
-  me->request(j, 2s, atom::cancel::value)
+  me->request(j, 2s, job_request{job_query_kind::cancel, {}})
     .receive([](job_record&) {}, [](caf::error&) {});
   ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
   EXPECT_EQ(seen->done[0].job.state, job_state::canceled);
@@ -299,7 +300,7 @@ TEST_F(JobActor, ExpiresWhenToldAndNotBeforeItsExpireTime) {
   auto j = spawn(fresh("j6", 150));
   // The manager's due timer may fire a little early: the job then looks
   // again at its real instant instead of expiring early.
-  caf::anon_send(j, atom::expire::value);
+  caf::anon_send(j, job_event{job_signal::expire});
   ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
   auto& last = seen->done[0].job;
   EXPECT_EQ(last.state, job_state::expired);
@@ -352,7 +353,7 @@ TEST_F(JobActor, InstanceLostWhileCancelingEndsCanceled) {
   {
     caf::scoped_actor gone{*sys};
     ASSERT_TRUE(take(gone, j));
-    me->request(j, 2s, atom::cancel::value)
+    me->request(j, 2s, job_request{job_query_kind::cancel, {}})
       .receive([](job_record& r) { EXPECT_EQ(r.state, job_state::canceling); },
                [](caf::error& e) { FAIL() << message_of(e); });
   }
@@ -365,12 +366,12 @@ TEST_F(JobActor, RequeueOnlyMovesAQueuedJob) {
   auto j = spawn(fresh("j11"));
   ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
   // Handed to an instance that left before taking it: queued again.
-  caf::anon_send(j, atom::requeue::value);
+  caf::anon_send(j, job_event{job_signal::requeue});
   ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 2; }));
   caf::scoped_actor me{*sys};
   ASSERT_TRUE(take(me, j));
   // Running: a stray requeue changes nothing.
-  caf::anon_send(j, atom::requeue::value);
+  caf::anon_send(j, job_event{job_signal::requeue});
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(seen->enqueued_count(), 2u);
   attempt_result ok;
@@ -383,12 +384,25 @@ TEST_F(JobActor, RequeueOnlyMovesAQueuedJob) {
 
 namespace {
 
-caf::behavior recording_instance(caf::event_based_actor*,
+/// Stands in for a job: answers with its name, so that the order of the
+/// work items can be read.
+caf::behavior named_job(caf::event_based_actor*, std::string name) {
+  return {
+    [name](atom::attach) { return name; },
+  };
+}
+
+caf::behavior recording_instance(caf::event_based_actor* self,
                                  std::shared_ptr<journal> j) {
   return {
-    [j](const work_item& w) {
-      std::lock_guard<std::mutex> lock{j->mtx};
-      j->enqueued.push_back(w.job_id);
+    [self, j](const work_item& w) {
+      // Asked in arrival order and answered in that order (each job answers
+      // at once), so the journal keeps the hand-out order.
+      self->request(w.job, 2s, atom::attach::value)
+        .await([j](const std::string& name) {
+          std::lock_guard<std::mutex> lock{j->mtx};
+          j->enqueued.push_back(name);
+        });
     },
     [](const adapter_changed&) {},
   };
@@ -404,15 +418,17 @@ TEST_F(JobActor, AdapterHandsOutByPriorityThenArrivalAndOnlyOnCredit) {
                        std::shared_ptr<const job_context>{ctx});
   auto out = std::make_shared<journal>();
   auto inst = sys->spawn(recording_instance, out);
-  caf::actor none;
   uint64_t seq = 0;
+  std::vector<caf::actor> stand_ins;
   for (auto [id, prio] : std::vector<std::pair<std::string, job_priority>>{
          {"low-1", job_priority::low},
          {"normal-1", job_priority::normal},
          {"high-1", job_priority::high},
          {"normal-2", job_priority::normal},
-         {"high-2", job_priority::high}})
-    caf::anon_send(ad, enqueue_job{none, id, prio, ++seq});
+         {"high-2", job_priority::high}}) {
+    stand_ins.push_back(sys->spawn(named_job, id));
+    caf::anon_send(ad, enqueue_job{stand_ins.back(), prio, ++seq});
+  }
   // No credit yet: nothing moves.
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(out->enqueued_count(), 0u);
@@ -427,4 +443,6 @@ TEST_F(JobActor, AdapterHandsOutByPriorityThenArrivalAndOnlyOnCredit) {
                                                      "low-1"}));
   caf::anon_send_exit(ad, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(inst, caf::exit_reason::user_shutdown);
+  for (auto& x : stand_ins)
+    caf::anon_send_exit(x, caf::exit_reason::user_shutdown);
 }

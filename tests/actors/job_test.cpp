@@ -59,6 +59,50 @@ TEST(JobRecord, RoundTripsEveryField) {
   EXPECT_EQ(peek_finish_ms(bytes), 5u);
 }
 
+TEST(ResidentJob, KeepsEveryFieldAndEncodesLikeTheRecord) {
+  auto j = sample();
+  resident_job r{j};
+  EXPECT_EQ(r.id(), "n1-0001");
+  EXPECT_EQ(r.adapter(), "hook");
+  EXPECT_EQ(r.last_error(), "HTTP 500");
+  EXPECT_EQ(r.state, job_state::retrying);
+  EXPECT_EQ(r.retry_at_ms, 6u);
+  // The durable bytes do not depend on which form the job was held in.
+  EXPECT_EQ(encode(r), encode(j));
+  auto back = r.record();
+  EXPECT_EQ(encode(back), encode(j));
+  EXPECT_EQ(back.client_id, "cl_1");
+  EXPECT_EQ(back.params, j.params);
+  EXPECT_EQ(back.idempotency_key, "k-1");
+  EXPECT_EQ(back.callback_url, j.callback_url);
+}
+
+TEST(ResidentJob, ReplacesTheLastErrorAndKeepsTheRest) {
+  auto j = sample();
+  j.params = std::string(300, 'p'); // a length of two bytes
+  resident_job r{j};
+  r.set_last_error("a longer error than before: " + std::string(200, 'e'));
+  r.set_last_error(r.last_error().substr(0, 5)); // from its own bytes
+  r.state = job_state::failed;
+  r.attempts = 9;
+  j.last_error = "a lon";
+  j.state = job_state::failed;
+  j.attempts = 9;
+  EXPECT_EQ(r.last_error(), "a lon");
+  EXPECT_EQ(r.adapter(), "hook");
+  EXPECT_EQ(encode(r), encode(j));
+  EXPECT_EQ(r.record().params, j.params);
+}
+
+TEST(ResidentJob, DefaultIsAnEmptyJob) {
+  resident_job r;
+  EXPECT_EQ(r.id(), "");
+  EXPECT_EQ(r.last_error(), "");
+  EXPECT_EQ(encode(r), encode(job_record{}));
+  r.set_last_error("x");
+  EXPECT_EQ(r.record().last_error, "x");
+}
+
 TEST(JobRecord, CorruptBytesAreErrors) {
   auto bytes = encode(sample());
   EXPECT_FALSE(decode_job(""));
