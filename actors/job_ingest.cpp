@@ -185,10 +185,12 @@ void job_ingest::submit(
   if (job.idempotency_key.empty()) {
     auto shared = std::make_shared<job_record>(std::move(job));
     auto ok = commit_.submit(
-      std::move(batch), [this, shared, done](const caf::error& err) {
+      std::move(batch), [this, shared, done](const caf::error& err) mutable {
         if (err)
           return done(err);
-        durable(std::move(*shared), done);
+        // Runs once: its copy of `done` moves on (`done` itself is still
+        // needed should the submit fail).
+        durable(std::move(*shared), std::move(done));
       });
     if (!ok)
       done(overloaded());
@@ -206,7 +208,7 @@ void job_ingest::submit(
   auto ok = commit_.submit(
     std::move(batch), std::move(g),
     [this, shared, done](const caf::error& err,
-                         std::optional<std::string> existing) {
+                         std::optional<std::string> existing) mutable {
       if (err)
         return done(err);
       if (existing) {
@@ -215,7 +217,7 @@ void job_ingest::submit(
         first.id = e ? std::string{e->job_id} : std::string{};
         return done(submit_outcome{std::move(first), true});
       }
-      durable(std::move(*shared), done);
+      durable(std::move(*shared), std::move(done));
     });
   if (!ok)
     done(overloaded());

@@ -1,6 +1,7 @@
 #include "net/api.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include <boost/json/serialize.hpp>
 #include <caf/send.hpp>
@@ -11,6 +12,7 @@
 #include "actors/clock.hpp"
 #include "actors/job_view.hpp"
 #include "net/admin_output.hpp"
+#include "net/batch_answer.hpp"
 #include "net/http_errors.hpp"
 #include "net/job_input.hpp"
 #include "net/rate_limiter.hpp"
@@ -269,7 +271,7 @@ struct job_routes {
     auto items = parse_job_batch(req.body);
     if (!items)
       return respond(error_response(items.error()));
-    auto n = static_cast<uint32_t>(items->size());
+    auto n = items->size();
     // Tokens pay for jobs that could be accepted, not for malformed items.
     auto valid = static_cast<uint32_t>(
       std::count_if(items->begin(), items->end(),
@@ -277,44 +279,64 @@ struct job_routes {
     auto allowed = client.limit ? limiter.take(client.id, *client.limit,
                                                valid, clock::now_ms())
                                 : valid;
+    // Each item settles its own slot once, on whichever thread; the last one
+    // writes the answer. Most settle on the commit thread, so per item this
+    // is kept to a move and an atomic decrement.
     struct pending {
-      std::mutex mtx;
-      json::array results;
-      size_t left;
+      std::vector<batch_result> results;
+      std::atomic<size_t> left;
       respond_fn respond;
+      job_manager_actor jobs;
+      std::string client_id;
+      void settle(size_t i, batch_result r) {
+        results[i] = std::move(r);
+        if (left.fetch_sub(1, std::memory_order_acq_rel) == 1)
+          respond(
+            response{200, batch_answer_body(results), {}, "application/json"});
+      }
+      void fail(size_t i, caf::error err) {
+        batch_result r;
+        r.error = std::move(err);
+        settle(i, std::move(r));
+      }
     };
     auto state = std::make_shared<pending>();
     state->results.resize(n);
     state->left = n;
     state->respond = std::move(respond);
-    auto settle = [state](size_t i, json::object item) {
-      std::lock_guard<std::mutex> lock{state->mtx};
-      state->results[i] = std::move(item);
-      if (--state->left == 0)
-        state->respond(json_response(
-          200, json::object{{"results", std::move(state->results)}}));
-    };
+    state->jobs = ctx.jobs;
+    state->client_id = client.id;
     uint32_t granted = 0;
     for (size_t i = 0; i < n; ++i) {
       auto& item = (*items)[i];
       if (!item) {
-        settle(i, json::object{{"error", error_json(item.error())}});
+        state->fail(i, std::move(item.error()));
         continue;
       }
       if (granted == allowed) {
-        settle(i, json::object{{"error", error_json(make_error(
-                                           ec::rate_limited,
-                                           "over the client's rate limit"))}});
+        state->fail(i, make_error(ec::rate_limited,
+                                  "over the client's rate limit"));
         continue;
       }
       ++granted;
-      submit(client, std::move(*item),
-             [settle, i](caf::expected<job_record> rec, bool) {
-               if (!rec)
-                 settle(i, json::object{{"error", error_json(rec.error())}});
-               else
-                 settle(i, accepted_json(*rec));
-             });
+      ctx.ingest->submit(
+        client, std::move(*item),
+        [state, i](caf::expected<submit_outcome> res) {
+          if (!res)
+            return state->fail(i, std::move(res.error()));
+          if (!res->duplicate)
+            return state->settle(i, batch_accepted(std::move(res->job)));
+          // The first job of this Idempotency-Key, as it is now.
+          caf::anon_send(state->jobs,
+                         job_query{job_query_kind::get, res->job.id,
+                                   state->client_id, {},
+                                   [state, i](caf::expected<job_record> rec) {
+                                     if (!rec)
+                                       return state->fail(i, rec.error());
+                                     state->settle(
+                                       i, batch_accepted(std::move(*rec)));
+                                   }});
+        });
     }
   }
 

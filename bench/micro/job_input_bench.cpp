@@ -83,6 +83,39 @@ void BM_ParseAndCheckJob(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseAndCheckJob);
 
+// POST /v1/jobs/batch with 1000 typical jobs: parse them all, then check
+// each one's params as job_ingest does. Items per second are jobs.
+void BM_ParseAndCheckBatch(benchmark::State& state) {
+  auto schema = compiled_schema();
+  if (!schema) {
+    state.SkipWithError("schema does not compile");
+    return;
+  }
+  std::string body = R"({"jobs":[)";
+  for (int i = 0; i < 1000; ++i) {
+    if (i > 0)
+      body += ',';
+    body += bench::job_body;
+  }
+  body += "]}";
+  for (auto _ : state) {
+    auto items = net::parse_job_batch(body);
+    if (!items) {
+      state.SkipWithError(message_of(items.error()).c_str());
+      break;
+    }
+    for (auto& item : *items) {
+      if (!item || !schema->check(item->params).empty()) {
+        state.SkipWithError("a typical job was rejected");
+        return;
+      }
+    }
+    benchmark::DoNotOptimize(items);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * 1000);
+}
+BENCHMARK(BM_ParseAndCheckBatch);
+
 // A body that breaks the schema twice: the cost of building the 422 details.
 void BM_CheckParamsRejects(benchmark::State& state) {
   auto schema = compiled_schema();

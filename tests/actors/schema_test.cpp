@@ -4,6 +4,14 @@
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+// As ns_actors builds valijson: its inline functions must be the same in
+// every translation unit (without it a bad schema aborts instead of throwing).
+#define VALIJSON_USE_EXCEPTIONS 1
+#include <valijson/adapters/boost_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
 
 #include "config/error.hpp"
 
@@ -52,4 +60,78 @@ TEST(ParamsSchema, BooleanAndEmptySchemas) {
   auto none = params_schema::compile(json::parse("false"));
   ASSERT_TRUE(none);
   EXPECT_FALSE((*none)->check(json::parse("{}")).empty());
+}
+
+namespace {
+
+// What check() gave before it first validated without collecting errors and
+// skipped empty schemas: one valijson run with results, as a JSON pointer.
+std::vector<params_schema::violation> reference_check(const json::value& schema,
+                                                      const json::value& doc) {
+  valijson::Schema compiled;
+  valijson::SchemaParser parser{valijson::SchemaParser::kDraft7};
+  valijson::adapters::BoostJsonAdapter schema_adapter{schema};
+  parser.populateSchema(schema_adapter, compiled);
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::BoostJsonAdapter adapter{doc};
+  std::vector<params_schema::violation> out;
+  if (validator.validate(compiled, adapter, &results))
+    return out;
+  valijson::ValidationResults::Error err;
+  while (results.popError(err)) {
+    std::string path;
+    for (auto& step : err.context) {
+      if (step == "<root>")
+        continue;
+      path += '/';
+      path += step.substr(1, step.size() - 2); // "[x]"; no ~ or / below
+    }
+    out.push_back({path, err.description});
+  }
+  return out;
+}
+
+} // namespace
+
+TEST(ParamsSchema, AgreesWithAFullValijsonRun) {
+  auto schemas = {
+    R"({})",
+    R"({"type":"object","required":["to","subject","name"],
+        "additionalProperties":false,
+        "properties":{"to":{"type":"string","minLength":3,"maxLength":254},
+                      "subject":{"type":"string","minLength":1},
+                      "name":{"type":"string"},
+                      "vars":{"type":"object","required":["plan"],
+                              "properties":{"seats":{"type":"integer",
+                                                     "minimum":1}}}}})",
+    R"({"anyOf":[{"required":["a"]},{"required":["b"]}],
+        "properties":{"a":{"enum":[1,2]},"b":{"type":"array",
+                      "items":{"type":"string","pattern":"^x"}}}})",
+    R"({"oneOf":[{"type":"object"},{"required":["a"]}],
+        "not":{"required":["z"]}})"};
+  auto docs = {
+    R"({})",
+    R"({"to":"alice@example.com","subject":"Hi","name":"Al"})",
+    R"({"to":"a","subject":"","name":5,"extra":true})",
+    R"({"to":"ali@x.io","subject":"Hi","name":"Al","vars":{"seats":0}})",
+    R"({"a":3,"b":["x1","y2",7]})",
+    R"({"a":1})",
+    R"({"z":null,"a":[]})"};
+  for (auto schema_text : schemas) {
+    auto schema_value = json::parse(schema_text);
+    auto schema = params_schema::compile(schema_value);
+    ASSERT_TRUE(schema) << schema_text;
+    for (auto doc_text : docs) {
+      auto doc = json::parse(doc_text);
+      auto got = (*schema)->check(doc);
+      auto want = reference_check(schema_value, doc);
+      ASSERT_EQ(got.size(), want.size()) << schema_text << "\n" << doc_text;
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].path, want[i].path) << schema_text << "\n" << doc_text;
+        EXPECT_EQ(got[i].message, want[i].message)
+          << schema_text << "\n" << doc_text;
+      }
+    }
+  }
 }
