@@ -178,10 +178,9 @@ std::optional<response> require_client(const identity& id) {
   return unauthorized("missing credentials: send X-Api-Key: <client key>");
 }
 
-/// The answer to an accepted (or idempotently repeated) job.
 /// The 202 body of one accepted job, written directly: it is on the accept
 /// path of every job. Ids, states and times are ASCII made by ns, so nothing
-/// needs escaping; the key order is accepted_json's.
+/// needs escaping. The key order is batch_answer_body's.
 std::string accepted_text(const job_record& job) {
   std::string out;
   out.reserve(160);
@@ -201,15 +200,6 @@ std::string accepted_text(const job_record& job) {
   return out;
 }
 
-json::object accepted_json(const job_record& job) {
-  json::object o{{"job_id", job.id},
-                 {"state", to_string(job.state)},
-                 {"create_time", clock::rfc3339(job.create_ms)},
-                 {"expire_time", clock::rfc3339(job.expire_ms)}};
-  if (job.scheduled_ms != 0)
-    o["scheduled_at"] = clock::rfc3339(job.scheduled_ms);
-  return o;
-}
 
 /// Everything the job routes share: the node's context and the per-client
 /// token buckets.

@@ -75,7 +75,7 @@ std::string batch_answer_body(const std::vector<batch_result>& results) {
       out += '}';
       continue;
     }
-    // The key order of the single-job answer (accepted_json in api.cpp).
+    // The key order of the single-job answer (accepted_text in api.cpp).
     out += R"({"job_id":)";
     append_string(out, r.job_id);
     out += R"(,"state":)";
