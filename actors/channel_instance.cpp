@@ -13,8 +13,6 @@ namespace {
 
 using self_ptr = caf::stateful_actor<channel_state>*;
 
-constexpr auto take_timeout = std::chrono::seconds(10);
-
 /// Grants or withholds credit so that granted == channel_concurrency.
 void top_up(self_ptr self) {
   auto& st = self->state;
@@ -85,7 +83,10 @@ caf::behavior channel_instance(self_ptr self, adapter_actor adapter,
     [self](const work_item& w) {
       auto job = caf::actor_cast<job_actor>(w.job);
       auto me = caf::actor_cast<caf::actor>(self);
-      self->request(job, take_timeout, take_job{me})
+      // No timeout: a job actor answers take_job at once, and a gone one is
+      // answered by CAF with an error; a timeout would cost a clock-thread
+      // timer per delivery.
+      self->request(job, caf::infinite, take_job{me})
         .then(
           [self, raw = w.job](const job_record& rec) {
             deliver(self, raw, rec);

@@ -14,8 +14,6 @@ namespace {
 
 using self_ptr = caf::stateful_actor<webhook_state>*;
 
-constexpr auto take_timeout = std::chrono::seconds(10);
-
 /// Grants or withholds credit so that granted == concurrency.
 void top_up(self_ptr self) {
   auto& st = self->state;
@@ -112,7 +110,10 @@ caf::behavior webhook_instance(self_ptr self, adapter_actor adapter,
     [self](const work_item& w) {
       auto job = caf::actor_cast<job_actor>(w.job);
       auto me = caf::actor_cast<caf::actor>(self);
-      self->request(job, take_timeout, take_job{me})
+      // No timeout: a job actor answers take_job at once, and a gone one is
+      // answered by CAF with an error; a timeout would cost a clock-thread
+      // timer per delivery.
+      self->request(job, caf::infinite, take_job{me})
         .then(
           [self, job, raw = w.job](const job_record& rec) {
             auto& st = self->state;
