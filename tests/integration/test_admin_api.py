@@ -814,6 +814,37 @@ class HttpEdgeTests(AdminTestCase):
         self.assertEqual(self.expect(200, "GET", "/v1/adapters"),
                          {"adapters": []})
 
+    def test_connection_left_open_after_an_early_413_is_closed_in_seconds(self):
+        # After an early error nsd reads and discards for 5 s, then closes:
+        # a nearer deadline than the 30 s read timeout the connection had.
+        import time
+        with socket.create_connection(("127.0.0.1", self.node.port),
+                                      timeout=20) as s:
+            s.sendall(b"POST /v1/adapters HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Type: application/json\r\n"
+                      b"Content-Length: 4194304\r\n\r\n" + b"x" * 1024)
+            start = time.monotonic()
+            got = b""
+            while True:  # the answer, then nsd's FIN (it shuts its side)
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                got += chunk
+            # nsd still reads (and drops) what the client sends, until the
+            # drain deadline closes the socket: then sending fails.
+            closed = False
+            while not closed and time.monotonic() - start < 15:
+                try:
+                    s.sendall(b"x" * 1024)
+                    time.sleep(0.2)
+                except OSError:
+                    closed = True
+            waited = time.monotonic() - start
+        self.assertTrue(closed, "nsd kept the connection open for 15 s")
+        self.assertIn(b" 413 ", got.split(b"\r\n", 1)[0])
+        self.assertGreater(waited, 3.0)
+        self.assertLess(waited, 12.0)
+
     def test_head_over_16KiB_is_431(self):
         res = self.call("GET", "/v1/clients", headers={"X-Pad": "a" * 17000})
         assert_error(self, res, 431, "header_too_large")
