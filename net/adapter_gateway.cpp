@@ -5,6 +5,7 @@
 #include "actors/external_instance.hpp"
 #include "config/error.hpp"
 #include "config/log.hpp"
+#include "config/thread_name.hpp"
 #include "net/adapter_sdk/protocol.hpp"
 
 #include <caf/send.hpp>
@@ -120,6 +121,7 @@ caf::error adapter_gateway::start() {
                         + "': " + e.what());
   }
   thread_ = std::thread{[this] {
+    name_this_thread("ns.adapters");
     run();
   }};
   return {};

@@ -30,6 +30,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include "config/thread_name.hpp"
+
 namespace ns::net {
 
 namespace asio = boost::asio;
@@ -612,7 +614,10 @@ http_client::http_client(http_client_options opts)
   : impl_(std::make_unique<impl>(opts)) {
   impl_->schedule_sweep();
   for (unsigned i = 0; i < std::max(1u, opts.threads); ++i)
-    impl_->threads.emplace_back([this] { impl_->core.ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      name_this_thread("ns.outbound");
+      impl_->core.ioc.run();
+    });
 }
 
 http_client::~http_client() {

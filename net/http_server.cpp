@@ -15,6 +15,7 @@
 
 #include "config/error.hpp"
 #include "config/log.hpp"
+#include "config/thread_name.hpp"
 
 namespace ns::net {
 
@@ -399,7 +400,10 @@ caf::error http_server::start() {
   impl_->bound_port = acc.local_endpoint().port();
   impl_->accept();
   for (auto& ioc : impl_->iocs)
-    impl_->threads.emplace_back([ctx = ioc.get()] { ctx->run(); });
+    impl_->threads.emplace_back([ctx = ioc.get()] {
+      name_this_thread("ns.http");
+      ctx->run();
+    });
   return {};
 }
 

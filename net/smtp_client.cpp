@@ -8,6 +8,8 @@
 
 #include <curl/curl.h>
 
+#include "config/thread_name.hpp"
+
 namespace ns::net {
 
 namespace {
@@ -213,6 +215,7 @@ smtp_client::smtp_client(long max_idle) : impl_(std::make_unique<impl>()) {
   impl_->multi = curl_multi_init();
   curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, max_idle);
   impl_->thread = std::thread{[this] {
+    name_this_thread("ns.smtp");
     impl_->run();
   }};
 }

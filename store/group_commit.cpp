@@ -3,6 +3,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/thread_name.hpp"
+
 namespace ns::store {
 
 group_commit::group_commit(db& database, size_t max_batch_writes,
@@ -10,7 +12,10 @@ group_commit::group_commit(db& database, size_t max_batch_writes,
   : db_(database),
     max_batch_(max_batch_writes),
     max_pending_(max_pending_writes),
-    thread_([this] { run(); }) {
+    thread_([this] {
+      name_this_thread("ns.commit");
+      run();
+    }) {
 }
 
 group_commit::~group_commit() {

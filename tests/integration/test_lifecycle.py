@@ -200,6 +200,20 @@ class SignalTests(LifecycleTestCase):
                          "connections nsd had accepted, closed unanswered")
 
 
+class ThreadNameTests(LifecycleTestCase):
+
+    def test_threads_are_named_for_what_they_do(self):
+        # `top -H` and perf name the saturated thread (docs/benchmarks.md).
+        node = self.node("--http.threads=3").start()
+        names = []
+        for tid in os.listdir("/proc/%d/task" % node.proc.pid):
+            with open("/proc/%d/task/%s/comm" % (node.proc.pid, tid)) as f:
+                names.append(f.read().strip())
+        self.assertEqual(names.count("ns.http"), 3, names)
+        for name in ("ns.commit", "ns.outbound", "ns.smtp", "ns.adapters"):
+            self.assertIn(name, names)
+
+
 class StartupFailureTests(LifecycleTestCase):
 
     def test_second_nsd_on_the_same_data_dir_is_refused(self):
