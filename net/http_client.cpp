@@ -41,6 +41,13 @@ namespace ssl = asio::ssl;
 namespace urls = boost::urls;
 using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
+// Concrete executor types: beast::tcp_stream's type-erased executor and its
+// timer per read and write cost ~a fifth of a delivery's client CPU.
+using strand_type = asio::strand<asio::io_context::executor_type>;
+using socket_type = asio::basic_stream_socket<tcp, strand_type>;
+using timer_type
+  = asio::basic_waitable_timer<steady, asio::wait_traits<steady>, strand_type>;
+using resolver_type = asio::ip::basic_resolver<tcp, strand_type>;
 
 namespace {
 
@@ -198,13 +205,13 @@ struct connection {
   connection(asio::io_context& ioc, ssl::context* tls_ctx)
     : strand(asio::make_strand(ioc)), resolver(strand), deadline(strand) {
     if (tls_ctx)
-      tls.emplace(strand, *tls_ctx);
+      tls.emplace(socket_type{strand}, *tls_ctx);
     else
       plain.emplace(strand);
   }
 
-  beast::tcp_stream& tcp() {
-    return tls ? beast::get_lowest_layer(*tls) : *plain;
+  socket_type& socket() {
+    return tls ? tls->next_layer() : *plain;
   }
 
   template <class F>
@@ -218,7 +225,8 @@ struct connection {
   void close() {
     resolver.cancel();
     deadline.cancel();
-    tcp().close();
+    beast::error_code ignored;
+    socket().close(ignored);
   }
 
   /// Whether an idle connection may carry another request: young enough, not
@@ -228,21 +236,26 @@ struct connection {
     if (now - idle_since >= max_idle)
       return false;
     char byte = 0;
-    auto n = ::recv(tcp().socket().native_handle(), &byte, 1,
+    auto n = ::recv(socket().native_handle(), &byte, 1,
                     MSG_PEEK | MSG_DONTWAIT);
     if (n < 0)
       return errno == EAGAIN || errno == EWOULDBLOCK;
     return n > 0 && tls.has_value();
   }
 
-  asio::strand<asio::io_context::executor_type> strand;
-  tcp::resolver resolver;
-  /// Bounds the DNS lookup, which tcp_stream's timeout does not cover.
-  asio::steady_timer deadline;
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  strand_type strand;
+  resolver_type resolver;
+  /// The one deadline of whatever the current call waits for: the lookup
+  /// and connect (connect_timeout), or the request and its answer
+  /// (read_timeout). On expiry the call closes the connection.
+  timer_type deadline;
+  std::optional<socket_type> plain;
+  std::optional<beast::ssl_stream<socket_type>> tls;
   beast::flat_buffer buffer;
   steady::time_point idle_since;
+  /// Counts arms of `deadline`; a release counts too, so a late expiry of a
+  /// call that is done with this connection does nothing.
+  uint64_t armed = 0;
 };
 
 using connection_ptr = std::shared_ptr<connection>;
@@ -294,11 +307,11 @@ struct client_core {
 
   /// Runs on the connection's strand.
   void release(connection_ptr c, const std::string& key, bool keep) {
+    ++c->armed;
+    c->deadline.cancel();
     keep = keep && c->buffer.size() == 0;
-    if (keep) {
-      c->tcp().expires_never();
+    if (keep)
       c->idle_since = steady::now();
-    }
     std::lock_guard<std::mutex> lock{mtx};
     busy.erase(c);
     if (keep && !stopping) {
@@ -410,23 +423,39 @@ private:
                    [self = shared_from_this()] { self->resolve(); });
   }
 
-  void resolve() {
-    // Whichever comes first, the answer or the deadline, decides; a DNS
-    // lookup cannot be interrupted, so its late answer is ignored.
-    resolving_ = true;
-    conn_->deadline.expires_after(call_.connect_timeout);
+  /// Arms the connection's deadline for the next step(s). On expiry a DNS
+  /// lookup (which cannot be interrupted; its late answer is ignored) fails
+  /// at once, anything else by closing the socket under its operation.
+  void arm(std::chrono::milliseconds timeout) {
+    timed_out_ = false;
+    auto gen = ++conn_->armed;
+    conn_->deadline.expires_after(timeout);
     conn_->deadline.async_wait(
-      [self = shared_from_this()](beast::error_code) {
+      [self = shared_from_this(), c = conn_, gen](beast::error_code ec) {
+        // Canceled, re-armed, or the connection was released (it may carry
+        // another call by now). Runs on the connection's strand, like
+        // everything that changes `armed`.
+        if (ec || c->armed != gen)
+          return;
         if (std::exchange(self->resolving_, false))
-          self->fail(self->core_.stopping ? "shutting down" : "timeout");
+          return self->fail(self->core_.stopping ? "shutting down"
+                                                 : "timeout");
+        self->timed_out_ = true;
+        beast::error_code ignored;
+        c->socket().close(ignored);
       });
+  }
+
+  void resolve() {
+    // Whichever comes first, the answer or the deadline, decides.
+    resolving_ = true;
+    arm(call_.connect_timeout);
     conn_->resolver.async_resolve(
       target_.host, target_.port,
       [self = shared_from_this()](beast::error_code ec,
                                   tcp::resolver::results_type results) {
         if (!std::exchange(self->resolving_, false))
           return;
-        self->conn_->deadline.cancel();
         if (ec)
           return self->fail(self->transport_error("resolve", ec));
         self->on_resolved(results);
@@ -436,10 +465,10 @@ private:
   void on_resolved(const tcp::resolver::results_type& results) {
     if (core_.stopping)
       return fail("shutting down");
-    conn_->tcp().expires_at(conn_->deadline.expiry());
-    conn_->tcp().async_connect(
-      results, [self = shared_from_this()](beast::error_code ec,
-                                           const tcp::endpoint&) {
+    // Still under the deadline armed for the lookup.
+    asio::async_connect(
+      conn_->socket(), results,
+      [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
         if (ec)
           return self->fail(self->transport_error("connect", ec));
         self->on_connected();
@@ -450,7 +479,7 @@ private:
     if (core_.stopping)
       return fail("shutting down");
     beast::error_code ignored;
-    conn_->tcp().socket().set_option(tcp::no_delay{true}, ignored);
+    conn_->socket().set_option(tcp::no_delay{true}, ignored);
     if (!conn_->tls)
       return write();
     auto& tls = *conn_->tls;
@@ -481,7 +510,7 @@ private:
     if (core_.stopping)
       return fail("shutting down");
     // One deadline for writing the request and reading the whole answer.
-    conn_->tcp().expires_after(call_.read_timeout);
+    arm(call_.read_timeout);
     sent_ = true;
     conn_->with_stream([this](auto& stream) {
       http::async_write(stream, req_,
@@ -523,8 +552,7 @@ private:
   void broken(const char* what, const beast::error_code& ec) {
     auto got_bytes
       = parser_ && (parser_->got_some() || conn_->buffer.size() > 0);
-    if (reused_ && !got_bytes && ec != beast::error::timeout
-        && !core_.stopping) {
+    if (reused_ && !got_bytes && !timed_out_ && !core_.stopping) {
       reused_ = false;
       core_.release(std::move(conn_), target_.pool_key, false);
       return connect();
@@ -535,7 +563,7 @@ private:
   std::string transport_error(const char* what, const beast::error_code& ec) {
     if (core_.stopping)
       return "shutting down";
-    if (ec == beast::error::timeout)
+    if (timed_out_)
       return "timeout";
     return std::string{what} + ": " + describe(ec);
   }
@@ -579,6 +607,7 @@ private:
   bool reused_ = false;
   bool sent_ = false;
   bool resolving_ = false;
+  bool timed_out_ = false;
 };
 
 } // namespace

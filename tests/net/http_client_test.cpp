@@ -275,6 +275,22 @@ TEST(HttpClient, ReusesKeepAliveConnection) {
   EXPECT_EQ(server.connections(), 1u);
 }
 
+TEST(HttpClient, DeadlineOfADoneCallLeavesItsConnectionAlone) {
+  // The first call's read deadline passes while its connection idles in the
+  // pool: the connection must still carry the next call.
+  test_server server{[](const auto&, size_t) {
+    return ok();
+  }};
+  http_client client;
+  auto quick = get(server.url());
+  quick.read_timeout = 50ms;
+  ASSERT_EQ(call(client, quick).status, 200u);
+  std::this_thread::sleep_for(200ms);
+  auto out = call(client, get(server.url()));
+  EXPECT_EQ(out.status, 200u) << out.error;
+  EXPECT_EQ(server.connections(), 1u);
+}
+
 TEST(HttpClient, ServesManyConcurrentCalls) {
   test_server server{[](const auto&, size_t) {
     std::this_thread::sleep_for(5ms);
