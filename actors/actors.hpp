@@ -41,7 +41,8 @@ using repeater_actor
 /// only as they ask (credit), so a slow channel is never flooded. An instance
 /// that leaves detaches first: the answer comes after every job handed to it.
 using adapter_actor
-  = caf::typed_actor<caf::reacts_to<enqueue_job>, caf::reacts_to<want_work>,
+  = caf::typed_actor<caf::reacts_to<enqueue_job>, caf::reacts_to<enqueue_jobs>,
+                     caf::reacts_to<want_work>,
                      caf::reacts_to<adapter_changed>,
                      caf::reacts_to<atom::wake>,
                      caf::replies_to<atom::detach, caf::actor>::with<bool>>;

@@ -98,6 +98,11 @@ adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
       self->state.queue.push(x.priority, x.seq, std::move(x.job));
       dispatch(self);
     },
+    [self](enqueue_jobs& xs) {
+      for (auto& x : xs.jobs)
+        self->state.queue.push(x.priority, x.seq, std::move(x.job));
+      dispatch(self);
+    },
     [self](const want_work& w) {
       auto& xs = self->state.instances;
       auto i = std::find_if(xs.begin(), xs.end(),

@@ -161,8 +161,9 @@ void instance_lost(self_ptr self) {
 }
 
 /// Brings a job loaded from the store (or just accepted) to a consistent,
-/// waiting state and arms its wake or retry timer.
-void start(self_ptr self) {
+/// waiting state and arms its wake or retry timer. `queued`: the manager
+/// queued it at the adapter already.
+void start(self_ptr self, bool queued) {
   auto& job = self->state.job;
   if (job.state == job_state::running) {
     // Crashed while an attempt was out: deliver again (at least once).
@@ -188,7 +189,8 @@ void start(self_ptr self) {
                          job_event{job_signal::retry});
       break;
     case job_state::queued:
-      enqueue(self);
+      if (!queued)
+        enqueue(self);
       break;
     default:
       break;
@@ -357,11 +359,11 @@ void on_event(self_ptr self, const job_event& ev) {
 } // namespace
 
 job_actor::behavior_type
-job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
+job(job_actor::stateful_pointer<job_actor_state> self, resident_job rec,
     std::vector<std::string> callbacks, uint64_t seq, adapter_actor adapter,
-    std::shared_ptr<const job_context> ctx) {
+    std::shared_ptr<const job_context> ctx, bool queued) {
   auto& st = self->state;
-  st.job = resident_job{rec};
+  st.job = std::move(rec);
   st.callbacks = std::move(callbacks);
   st.seq = seq;
   st.adapter = std::move(adapter);
@@ -370,7 +372,7 @@ job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
     if (self->state.instance && dm.source == self->state.instance.address())
       instance_lost(self);
   });
-  start(self);
+  start(self, queued);
   // Four handlers: each one costs every live job actor (see job_event).
   return {
     [self](const take_job& req) { return take(self, req); },

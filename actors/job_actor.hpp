@@ -35,10 +35,12 @@ struct job_actor_state {
 
 /// Spawned for each non-final job: at acceptance, and at recovery. A job found
 /// `running` or `canceling` after a crash is resolved first (delivered again,
-/// or canceled).
+/// or canceled). `queued`: the manager has put this queued job in its
+/// adapter's queue already (it spawns such jobs with lazy_init: they cost no
+/// scheduling until an instance takes them or someone asks about them).
 job_actor::behavior_type
-job(job_actor::stateful_pointer<job_actor_state> self, job_record rec,
+job(job_actor::stateful_pointer<job_actor_state> self, resident_job rec,
     std::vector<std::string> callbacks, uint64_t seq, adapter_actor adapter,
-    std::shared_ptr<const job_context> ctx);
+    std::shared_ptr<const job_context> ctx, bool queued);
 
 } // namespace ns

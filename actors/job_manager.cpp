@@ -65,12 +65,33 @@ void arm_due(self_ptr self, uint64_t at_ms) {
                      atom::due::value);
 }
 
+/// Queues `x` at `ad` with the other jobs of this handler (see flush_enqueues).
+void enqueue_later(self_ptr self, const adapter_actor& ad, enqueue_job x) {
+  auto& pending = self->state.to_enqueue;
+  for (auto& [to, xs] : pending) {
+    if (to == ad) {
+      xs.push_back(std::move(x));
+      return;
+    }
+  }
+  pending.emplace_back(ad, std::vector<enqueue_job>{});
+  pending.back().second.push_back(std::move(x));
+}
+
+/// Sends what enqueue_later collected: one message per adapter.
+void flush_enqueues(self_ptr self) {
+  for (auto& [ad, xs] : self->state.to_enqueue)
+    self->send(ad, enqueue_jobs{std::move(xs)});
+  self->state.to_enqueue.clear();
+}
+
 void spawn_job(self_ptr self, job_record rec,
                std::vector<std::string> callbacks) {
   auto& st = self->state;
   auto id = rec.id;
   auto name = rec.adapter;
   auto state = rec.state;
+  auto priority = rec.priority;
   auto expire_ms = rec.expire_ms;
   if (auto i = st.new_callbacks.find(id); i != st.new_callbacks.end()) {
     for (auto& url : i->second)
@@ -79,9 +100,24 @@ void spawn_job(self_ptr self, job_record rec,
     st.new_callbacks.erase(i);
   }
   auto ad = adapter_for(self, name);
-  auto hdl = self->spawn(job, std::move(rec), std::move(callbacks),
-                         st.next_seq++, ad,
-                         std::shared_ptr<const job_context>{st.ctx});
+  auto seq = st.next_seq++;
+  // A queued job only waits for an instance: the manager queues it at its
+  // adapter and the actor starts when its first message comes (the take, a
+  // query, expiry), so accepting it costs the scheduler nothing.
+  auto ready = state == job_state::queued && ad;
+  // The packed form, not the record: a lazy actor holds its spawn arguments
+  // until it starts.
+  auto packed = resident_job{rec};
+  auto hdl = ready ? self->spawn<caf::lazy_init>(
+                       job, std::move(packed), std::move(callbacks), seq, ad,
+                       std::shared_ptr<const job_context>{st.ctx}, true)
+                   : self->spawn(job, std::move(packed), std::move(callbacks),
+                                 seq, ad,
+                                 std::shared_ptr<const job_context>{st.ctx},
+                                 false);
+  if (ready)
+    enqueue_later(self, ad,
+                  enqueue_job{caf::actor_cast<caf::actor>(hdl), priority, seq});
   st.live.emplace(id, live_jobs::entry{hdl, ad});
   count(self, name, state, +1);
   arm_due(self, expire_ms);
@@ -425,6 +461,7 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
   if (recovered) {
     for (auto& r : recovered->jobs)
       spawn_job(self, std::move(r.job), std::move(r.callbacks));
+    flush_enqueues(self);
     for (auto& [rec, url] : recovered->final_callbacks)
       start_callbacks(self, rec, {url});
     st.backlog = std::move(recovered->backlog);
@@ -457,6 +494,7 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
     [self](jobs_accepted& x) {
       for (auto& job : x.jobs)
         accept(self, std::move(job));
+      flush_enqueues(self);
     },
     [self](job_query& q) {
       auto& st = self->state;
@@ -552,8 +590,10 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
       start_callbacks(self, d.job, d.callbacks);
       // Refill in steps, not one store scan per finished job.
       auto step = std::max<uint64_t>(1, std::min<uint64_t>(256, st.max_live / 4));
-      if (st.live.size() + step <= st.max_live)
+      if (st.live.size() + step <= st.max_live) {
         refill(self);
+        flush_enqueues(self);
+      }
     },
     [self](atom::due) { check_due(self); },
     [self](atom::attach, const std::string& name) -> caf::result<caf::actor> {
@@ -575,8 +615,10 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
     [self](atom::tick) {
       auto& st = self->state;
       // Finishing jobs refill in steps; this catches the remainder.
-      if (st.live.size() < st.max_live)
+      if (st.live.size() < st.max_live) {
         refill(self);
+        flush_enqueues(self);
+      }
       st.ingest_rate = static_cast<double>(st.accepted - st.accepted_at_tick);
       st.delivery_rate
         = static_cast<double>(st.delivered - st.delivered_at_tick);

@@ -71,6 +71,9 @@ struct job_manager_state {
   /// The instant the due timer is armed for (0: none).
   uint64_t due_armed_ms = 0;
   live_jobs live;
+  /// Queued jobs given an actor while handling the current message, by
+  /// adapter: sent as one enqueue_jobs each when the handler ends.
+  std::vector<std::pair<adapter_actor, std::vector<enqueue_job>>> to_enqueue;
   std::unordered_map<std::string, adapter_actor> adapters;
   /// Callback deliveries under way (monitored: they end on their own).
   std::unordered_map<caf::actor_addr, caf::actor> callbacks;

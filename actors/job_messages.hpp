@@ -109,6 +109,12 @@ struct enqueue_job {
   uint64_t seq = 0;
 };
 
+/// Jobs the manager just gave actors, queued at their adapter in one
+/// message (one per adapter and group commit, not one per job).
+struct enqueue_jobs {
+  std::vector<enqueue_job> jobs;
+};
+
 /// An instance can take `credit` more jobs.
 struct want_work {
   caf::actor instance;
@@ -177,6 +183,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::attempt_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::enqueue_job)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::enqueue_jobs)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::want_work)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::work_item)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::cancel_attempt)

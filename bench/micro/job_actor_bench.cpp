@@ -53,21 +53,22 @@ struct finish_line {
 /// reports its attempt as delivered.
 adapter_actor::behavior_type instant_adapter(adapter_actor::pointer self,
                                              std::shared_ptr<finish_line> fl) {
+  auto run = [self, fl](const caf::actor& job) {
+    self
+      ->request(job, caf::infinite, take_job{caf::actor_cast<caf::actor>(self)})
+      .then(
+        [job](const job_record&) {
+          attempt_result ok;
+          ok.outcome = attempt_result::kind::succeeded;
+          caf::anon_send(job, std::move(ok));
+        },
+        [fl](const caf::error&) { fl->add(false); });
+  };
   return {
-    [self, fl](const enqueue_job& x) {
-      auto job = x.job;
-      self
-        ->request(job, caf::infinite,
-                  take_job{caf::actor_cast<caf::actor>(self)})
-        .then(
-          [job](const job_record&) {
-            attempt_result ok;
-            ok.outcome = attempt_result::kind::succeeded;
-            caf::anon_send(job, std::move(ok));
-          },
-          [fl](const caf::error&) {
-            fl->add(false);
-          });
+    [run](const enqueue_job& x) { run(x.job); },
+    [run](const enqueue_jobs& xs) {
+      for (auto& x : xs.jobs)
+        run(x.job);
     },
     [](const want_work&) {},
     [](const adapter_changed&) {},
@@ -131,8 +132,8 @@ void BM_JobActorLifecycle(benchmark::State& state) {
       for (uint64_t i = 0; i < batch; ++i) {
         auto rec = proto;
         rec.id += std::to_string(++seq);
-        sys.spawn(job, std::move(rec), std::vector<std::string>{}, seq, adapter,
-                  std::shared_ptr<const job_context>{ctx});
+        sys.spawn(job, resident_job{rec}, std::vector<std::string>{}, seq, adapter,
+                  std::shared_ptr<const job_context>{ctx}, false);
       }
       if (!fl->wait_for(seq)) {
         state.SkipWithError("jobs did not finish within 10 s");

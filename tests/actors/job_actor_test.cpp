@@ -50,6 +50,12 @@ fake_adapter(adapter_actor::pointer, std::shared_ptr<journal> j) {
       j->enqueued.push_back(std::string{to_string(x.priority)} + " "
                             + std::to_string(x.seq));
     },
+    [j](const enqueue_jobs& xs) {
+      std::lock_guard<std::mutex> lock{j->mtx};
+      for (auto& x : xs.jobs)
+        j->enqueued.push_back(std::string{to_string(x.priority)} + " "
+                              + std::to_string(x.seq));
+    },
     [](const want_work&) {},
     [](const adapter_changed&) {},
     [](atom::detach, const caf::actor&) { return true; },
@@ -154,8 +160,8 @@ struct JobActor : ::testing::Test {
   }
 
   job_actor spawn(job_record j) {
-    auto hdl = sys->spawn(job, std::move(j), std::vector<std::string>{}, 1,
-                          adapter, std::shared_ptr<const job_context>{ctx});
+    auto hdl = sys->spawn(job, resident_job{j}, std::vector<std::string>{}, 1,
+                          adapter, std::shared_ptr<const job_context>{ctx}, false);
     jobs.push_back(hdl);
     return hdl;
   }
@@ -200,6 +206,31 @@ TEST_F(JobActor, QueuedJobIsEnqueuedTakenAndSucceeds) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, job_state::succeeded);
   EXPECT_NE(s->finish_ms, 0u);
+}
+
+// The manager queues a fresh job at its adapter itself and spawns its actor
+// with lazy_init: the actor must not queue it a second time, and it starts
+// (and runs) when the instance's take arrives.
+TEST_F(JobActor, JobQueuedByTheManagerStartsAtItsFirstMessage) {
+  auto j = sys->spawn<caf::lazy_init>(job, resident_job{fresh("jl")},
+                                      std::vector<std::string>{}, 1, adapter,
+                                      std::shared_ptr<const job_context>{ctx},
+                                      true);
+  jobs.push_back(j);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(seen->enqueued_count(), 0u);
+  EXPECT_FALSE(stored("jl")); // nothing written before it starts
+  caf::scoped_actor me{*sys};
+  auto rec = take(me, j);
+  ASSERT_TRUE(rec) << message_of(rec.error());
+  EXPECT_EQ(rec->state, job_state::running);
+  attempt_result ok;
+  ok.outcome = attempt_result::kind::succeeded;
+  caf::anon_send(j, ok);
+  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  EXPECT_EQ(seen->enqueued_count(), 0u);
+  ASSERT_TRUE(stored("jl"));
+  EXPECT_EQ(stored("jl")->state, job_state::succeeded);
 }
 
 TEST_F(JobActor, RetryableFailureWaitsThenQueuesAgainUntilAttemptsRunOut) {
