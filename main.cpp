@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
   auto ready = std::make_shared<std::atomic<bool>>(false);
 
   ns::store::group_commit commit{**db, opts.store.max_batch_writes,
-                                 opts.store.max_pending_writes};
+                                 opts.store.max_pending_writes,
+                                 opts.store.commit_interval};
   ns::net::http_client outbound;
   ns::net::smtp_client smtp;
   // Declared before the actor system: actors may still hold answers for HTTP

@@ -67,6 +67,12 @@ std::string parse_value(std::string_view text, millis& out) {
   return {};
 }
 
+std::string parse_value(std::string_view text, micros& out) {
+  if (!parse_duration(text, out))
+    return "expected a duration such as 500us, 1ms or 0";
+  return {};
+}
+
 std::string parse_value(std::string_view text, log::level& out) {
   if (!log::parse_level(text, out))
     return "expected one of debug, info, warning, error";
@@ -103,6 +109,12 @@ std::string show(millis x) {
   if (ms != 0 && ms % 1000 == 0)
     return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
+}
+std::string show(micros x) {
+  auto us = x.count();
+  if (us % 1000 == 0)
+    return show(std::chrono::duration_cast<millis>(x));
+  return std::to_string(us) + "us";
 }
 std::string show(log::level x) {
   return std::string{log::to_string(x)};
@@ -165,6 +177,10 @@ const std::vector<option_spec>& table() {
          "writes waiting for a commit at most; beyond it writes are refused "
          "(503 overloaded)",
          &options::store, &store_options::max_pending_writes),
+    make("store.commit_interval",
+         "shortest time between two group commits while writes arrive "
+         "concurrently: they share one fsync; 0 = no wait (more fsyncs/s)",
+         &options::store, &store_options::commit_interval),
     make("admin.token",
          "bearer token of the admin API; when empty, one is generated on "
          "first start and kept in <store.path>/admin.token",
@@ -331,6 +347,23 @@ bool parse_duration(std::string_view text, millis& out) {
   return true;
 }
 
+bool parse_duration(std::string_view text, micros& out) {
+  text = trim(text);
+  if (text.size() > 2 && text.substr(text.size() - 2) == "us") {
+    uint64_t n = 0;
+    if (!parse_u64(trim(text.substr(0, text.size() - 2)), n)
+        || n > 100'000'000'000ull)
+      return false;
+    out = micros{n};
+    return true;
+  }
+  millis ms{};
+  if (!parse_duration(text, ms))
+    return false;
+  out = std::chrono::duration_cast<micros>(ms);
+  return true;
+}
+
 bool split_host_port(std::string_view text, std::string& host,
                      uint16_t& port) {
   std::string_view h;
@@ -383,6 +416,8 @@ caf::error validate(options& opts) {
   if (opts.store.max_pending_writes < opts.store.max_batch_writes)
     return bad("bad value for store.max_pending_writes: must be at least "
                "store.max_batch_writes");
+  if (opts.store.commit_interval > std::chrono::milliseconds(100))
+    return bad("bad value for store.commit_interval: must be at most 100ms");
   if (opts.store.write_buffer_bytes.value < (1u << 20))
     return bad("bad value for store.write_buffer_bytes: must be at least 1MiB");
   auto& node = opts.node.id;

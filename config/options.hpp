@@ -18,6 +18,7 @@ struct bytes {
 };
 
 using millis = std::chrono::milliseconds;
+using micros = std::chrono::microseconds;
 
 struct http_options {
   std::string listen = "127.0.0.1:8080";
@@ -38,6 +39,9 @@ struct store_options {
   bytes write_buffer_bytes{32u << 20};
   uint64_t max_batch_writes = 4096;
   uint64_t max_pending_writes = 100'000;
+  /// Shortest time between the starts of two group commits while writes
+  /// come in concurrently; 0 commits as soon as the previous one ends.
+  micros commit_interval{1000};
 };
 
 struct admin_options {
@@ -114,6 +118,9 @@ bool parse_bytes(std::string_view text, uint64_t& out);
 
 /// Parses `250ms`, `30s`, `5m`, `1h`, or a plain number of milliseconds.
 bool parse_duration(std::string_view text, millis& out);
+
+/// Parses `500us`, `1ms`, `2s`, or a plain number of milliseconds.
+bool parse_duration(std::string_view text, micros& out);
 
 /// Splits `host:port` (IPv6 as `[::1]:8080`).
 bool split_host_port(std::string_view text, std::string& host, uint16_t& port);

@@ -8,10 +8,13 @@
 namespace ns::store {
 
 group_commit::group_commit(db& database, size_t max_batch_writes,
-                           size_t max_pending_writes)
+                           size_t max_pending_writes,
+                           std::chrono::microseconds commit_interval)
   : db_(database),
     max_batch_(max_batch_writes),
     max_pending_(max_pending_writes),
+    interval_(commit_interval),
+    wake_at_(max_batch_writes),
     thread_([this] {
       name_this_thread("ns.commit");
       run();
@@ -33,13 +36,18 @@ bool group_commit::submit(write_batch batch, guard g,
 }
 
 bool group_commit::enqueue(item x) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock{mtx_};
     if (stopping_ || queue_.size() >= max_pending_)
       return false;
     queue_.push_back(std::move(x));
+    // The commit thread waits for the first write, or while it paces for
+    // as many as it needs; another wake-up would only cost a switch.
+    wake = queue_.size() == 1 || queue_.size() == wake_at_;
   }
-  cv_.notify_one();
+  if (wake)
+    cv_.notify_one();
   return true;
 }
 
@@ -93,6 +101,24 @@ size_t group_commit::pending() const {
   return queue_.size();
 }
 
+void group_commit::pace(std::unique_lock<std::mutex>& lock) {
+  // Wait for as many writes as the last commit carried, at most until the
+  // interval since its start has passed. A lone writer (the last commit
+  // carried one) goes at once; clients that each wait for their answer go
+  // as soon as all of them have sent their next write; writes that keep
+  // arriving share one fsync per interval; under load a commit takes longer
+  // than the interval and nothing waits.
+  auto want = std::min(last_writes_, max_batch_);
+  if (interval_.count() > 0 && want > 1 && queue_.size() < want) {
+    wake_at_ = want;
+    cv_.wait_until(lock, last_start_ + interval_, [this, want] {
+      return stopping_ || queue_.size() >= want;
+    });
+    wake_at_ = max_batch_;
+  }
+  last_start_ = std::chrono::steady_clock::now();
+}
+
 void group_commit::run() {
   std::vector<item> taken;
   std::vector<const write_batch*> views;
@@ -103,7 +129,9 @@ void group_commit::run() {
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty())
         return; // stopping, and everything queued has been written
+      pace(lock);
       auto n = std::min(queue_.size(), max_batch_);
+      last_writes_ = n;
       taken.reserve(n);
       for (size_t i = 0; i < n; ++i) {
         taken.push_back(std::move(queue_.front()));

@@ -163,6 +163,15 @@ TEST(ConfigUnits, Durations) {
   EXPECT_EQ(d, 1500ms);
   EXPECT_FALSE(config::parse_duration("soon", d));
   EXPECT_FALSE(config::parse_duration("-1s", d));
+  config::micros us{};
+  EXPECT_TRUE(config::parse_duration("500us", us));
+  EXPECT_EQ(us, 500us);
+  EXPECT_TRUE(config::parse_duration("2ms", us));
+  EXPECT_EQ(us, 2000us);
+  EXPECT_TRUE(config::parse_duration("0", us));
+  EXPECT_EQ(us, 0us);
+  EXPECT_FALSE(config::parse_duration("us", us));
+  EXPECT_FALSE(config::parse_duration("1.5ms", us));
 }
 
 TEST(ConfigUnits, HostPort) {

@@ -98,6 +98,83 @@ TEST_F(GroupCommit, CompletionRunsOnlyAfterTheWriteIsReadable) {
   EXPECT_TRUE(seen.get_future().get());
 }
 
+namespace {
+
+/// A write whose completion fulfils a promise.
+std::future<bool> write_one(store::group_commit& gc, std::string key) {
+  auto done = std::make_shared<std::promise<bool>>();
+  auto out = done->get_future();
+  store::write_batch b;
+  b.put(store::cf::clients, key, "x");
+  EXPECT_TRUE(gc.submit(std::move(b), [done](const caf::error& err) {
+    done->set_value(!err);
+  }));
+  return out;
+}
+
+} // namespace
+
+// store.commit_interval: a commit waits for as many writes as the last one
+// carried (at most the interval), so a lone writer is never held back while
+// concurrent writers share fsyncs.
+TEST_F(GroupCommit, PacedCommitWaitsForAsManyWritesAsTheLastCarried) {
+  using namespace std::chrono_literals;
+  auto db = store::db::open(opts);
+  ASSERT_TRUE(db);
+  // An interval far longer than this test: any wait for it would show.
+  store::group_commit gc{**db, 64, 1000, 60s};
+  // A lone writer, one write at a time: never paced.
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(write_one(gc, "lone" + std::to_string(i)).wait_for(10s),
+              std::future_status::ready);
+  // Hold the commit thread inside a commit of one write (its guard runs on
+  // that thread) while two more queue up: the next commit carries both.
+  ASSERT_TRUE(write_one(gc, "held").get()); // a guard runs on existing keys
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<bool> held_done;
+  store::write_batch held;
+  held.put(store::cf::clients, "held", "y");
+  ASSERT_TRUE(gc.submit(
+    std::move(held),
+    store::group_commit::guard{store::cf::clients, "held",
+                               [&entered, released](std::string_view) {
+                                 entered.set_value();
+                                 released.wait();
+                                 return false;
+                               }},
+    [&](const caf::error& err, std::optional<std::string>) {
+      held_done.set_value(!err);
+    }));
+  entered.get_future().wait();
+  auto before = gc.snapshot().commits;
+  auto a = write_one(gc, "a");
+  auto b = write_one(gc, "b");
+  release.set_value();
+  ASSERT_TRUE(held_done.get_future().get());
+  ASSERT_TRUE(a.get());
+  ASSERT_TRUE(b.get());
+  EXPECT_EQ(gc.snapshot().commits - before, 2u); // held, then a and b
+  // The last commit carried two: one write alone now waits for a second.
+  auto c = write_one(gc, "c");
+  EXPECT_EQ(c.wait_for(300ms), std::future_status::timeout);
+  auto d = write_one(gc, "d");
+  EXPECT_EQ(c.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(d.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(gc.snapshot().commits - before, 3u);
+  // Stopping does not wait out the interval.
+  auto e = write_one(gc, "e");
+  auto f = write_one(gc, "f");
+  (void) f.get();
+  auto g = write_one(gc, "g"); // alone after a commit of two: paced
+  auto t0 = std::chrono::steady_clock::now();
+  gc.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+  EXPECT_TRUE(e.get());
+  EXPECT_TRUE(g.get());
+}
+
 TEST_F(GroupCommit, RefusesWorkAfterStop) {
   auto db = store::db::open(opts);
   ASSERT_TRUE(db);
