@@ -386,7 +386,6 @@ caf::expected<recovery> recover_jobs(const store::db& db,
                                      uint64_t max_live) {
   recovery out;
   std::unordered_map<std::string, size_t> index;
-  std::unordered_set<std::string> resting;
   caf::error failure;
   auto err = db.scan(
     store::cf::active, "", [&](std::string_view key, std::string_view) {
@@ -396,7 +395,6 @@ caf::expected<recovery> recover_jobs(const store::db& db,
       if (out.jobs.size() >= max_live) {
         out.backlog.maybe_resting[entry->priority] = true;
         out.backlog.resting += 1;
-        resting.emplace(entry->job_id);
         return true;
       }
       auto bytes = db.get(store::cf::jobs, store::keys::job(entry->job_id));
@@ -433,8 +431,9 @@ caf::expected<recovery> recover_jobs(const store::db& db,
         out.jobs[i->second].callbacks.push_back(std::move(url));
         return true;
       }
-      if (resting.count(id) != 0)
-        return true; // read when the job leaves the backlog
+      // Resting jobs read their callbacks when they leave the backlog; the
+      // record tells them apart (no set of every resting id: the backlog
+      // may hold millions, callbacks are few).
       auto bytes = db.get(store::cf::jobs, id);
       if (bytes && bytes->has_value())
         if (auto rec = decode_job(**bytes); rec && is_final(rec->state))

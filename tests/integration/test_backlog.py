@@ -103,6 +103,32 @@ class BacklogTests(RecoveryTestCase):
             self.wait_state(key, job_id, "succeeded", timeout=10)
         self.assertEqual(sorted(r.job_id for r in self.rx.all()), sorted(ids))
 
+    def test_resting_jobs_callback_survives_kill9_and_is_sent_once(self):
+        # Recovery tells resting jobs with a callback from final ones by
+        # their record: the callback waits for the job, then goes out once.
+        cb = Receiver()
+        self.addCleanup(cb.stop)
+        self.adapter(blocked=True)
+        key = self.client()
+        for i in range(WINDOW):
+            self.submit(key, params={"n": i})
+        watched = self.submit(key, params={"watched": 1})["job_id"]
+        self.expect(201, "POST", "/v1/notifications",
+                    {"job_id": watched, "callback_url": cb.url("/cb")},
+                    api_key=key)
+        self.restart_after_kill9()
+        self.assertEqual(self.stats()["backlog_jobs"], 1)
+        self.assertEqual(cb.all(), [])
+        self.block("hook", False)
+        self.wait_state(key, watched, "succeeded", timeout=10)
+        cb.wait_for(1, timeout=5)
+        wait_until(lambda: self.stats()["live_jobs"] == 0, timeout=5,
+                   what="every job actor gone")
+        got = [r.json for r in cb.all()]
+        self.assertEqual(len(got), 1, got)
+        self.assertEqual(got[0]["job_id"], watched)
+        self.assertEqual(got[0]["state"], "succeeded")
+
 
 if __name__ == "__main__":
     unittest.main()
