@@ -98,10 +98,14 @@ std::string new_id(std::string_view prefix) {
 }
 
 std::string hash_key(std::string_view key) {
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up
+  // again on every call, and every request's API key is hashed.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
-  if (EVP_Digest(key.data(), key.size(), md.data(), &len, EVP_sha256(), nullptr)
-      != 1)
+  if (sha256 == nullptr
+      || EVP_Digest(key.data(), key.size(), md.data(), &len, sha256, nullptr)
+           != 1)
     throw std::runtime_error("EVP_Digest(sha256) failed");
   return hex(md.data(), len);
 }

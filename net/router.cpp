@@ -1,7 +1,7 @@
 #include "net/router.hpp"
 
 #include <array>
-#include <vector>
+#include <string>
 
 namespace ns::net {
 
@@ -41,8 +41,16 @@ constexpr std::array<entry, 25> routes{{
   {"/v1/adapters/{}/templates/{}", "DELETE", endpoint::delete_template},
 }};
 
-std::vector<std::string_view> split(std::string_view path) {
-  std::vector<std::string_view> out;
+/// A path's segments without allocating: the router runs on every request.
+struct segments {
+  static constexpr size_t max = 8;
+  std::array<std::string_view, max> at;
+  size_t size = 0;
+  bool too_long = false;
+};
+
+segments split(std::string_view path) {
+  segments out;
   size_t pos = 0;
   while (pos < path.size()) {
     if (path[pos] == '/') {
@@ -52,24 +60,27 @@ std::vector<std::string_view> split(std::string_view path) {
     auto end = path.find('/', pos);
     if (end == std::string_view::npos)
       end = path.size();
-    out.push_back(path.substr(pos, end - pos));
+    if (out.size == segments::max) {
+      out.too_long = true;
+      break;
+    }
+    out.at[out.size++] = path.substr(pos, end - pos);
     pos = end;
   }
   return out;
 }
 
-bool matches(std::string_view pattern, std::string_view path,
+bool matches(std::string_view pattern, const segments& have,
              std::string& param, std::string& param2) {
   auto want = split(pattern);
-  auto have = split(path);
-  if (want.size() != have.size())
+  if (have.too_long || want.size != have.size)
     return false;
   bool first = true;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (want[i] == "{}") {
-      (first ? param : param2) = std::string{have[i]};
+  for (size_t i = 0; i < want.size; ++i) {
+    if (want.at[i] == "{}") {
+      (first ? param : param2) = std::string{have.at[i]};
       first = false;
-    } else if (want[i] != have[i]) {
+    } else if (want.at[i] != have.at[i]) {
       return false;
     }
   }
@@ -85,10 +96,11 @@ route_result route(std::string_view method, std::string_view path) {
       || path.find("//") != std::string_view::npos
       || (path.size() > 1 && path.back() == '/'))
     return res;
+  auto have = split(path);
   for (auto& e : routes) {
     std::string param;
     std::string param2;
-    if (!matches(e.pattern, path, param, param2))
+    if (!matches(e.pattern, have, param, param2))
       continue;
     if (e.method == method) {
       res.outcome = route_result::kind::found;

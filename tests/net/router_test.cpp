@@ -21,7 +21,8 @@ TEST(HttpRouter, FindsEndpointsAndParameters) {
 
 TEST(HttpRouter, UnknownPathsAreNotFound) {
   for (auto path : {"/", "/v1", "/v2/clients", "/v1/clients/a/b",
-                    "/v1/clients/", "//v1/clients", "v1/clients", ""})
+                    "/v1/clients/", "//v1/clients", "v1/clients", "",
+                    "/v1/adapters/a/templates/b/c/d/e/f/g/h"})
     EXPECT_EQ(route("GET", path).outcome, kind::not_found) << path;
 }
 
