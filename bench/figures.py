@@ -2,6 +2,7 @@
 """Every figure of docs/benchmarks.md in one command, from ns-bench runs.
 
     python3 bench/figures.py [--runs 3] [--duration 8] [--out DIR] [--only NAME,...]
+                             [--nsd PATH]
 
 Starts nginx (Debian nginx-light, 1 worker, a small static JSON file) as the
 machine's ceiling, then runs each ns-bench scenario --runs times, alternating
@@ -108,6 +109,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--duration", type=int, default=8)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--nsd", default=NSD,
+                    help="the nsd binary to measure (default build/nsd)")
     ap.add_argument("--only", default="", help="comma list of figures: "
                     "ingest,batch,e2e,latency,memory,backlog,recovery,sweep")
     opt = ap.parse_args()
@@ -122,7 +125,7 @@ def main():
     only = set(filter(None, opt.only.split(",")))
     want = lambda name: not only or name in only
     dur = str(opt.duration)
-    nsd = ["--nsd", NSD]
+    nsd = ["--nsd", opt.nsd]
     rows = []
     nginx, ref_url = start_nginx(out)
     try:
@@ -150,8 +153,14 @@ def main():
             max_rate = 0
         if want("latency") and max_rate:
             half = str(int(max_rate / 2))
-            p50s, p99s, p999s = [], [], []
+            p50s, p99s, p999s, refs = [], [], [], []
             for i in range(opt.runs):
+                # The same open load on nginx: what the load generator and
+                # loopback alone add to a latency.
+                r = bench(out, "latency-ref-%d" % i, ["url", "--url", ref_url,
+                          "--connections", "64", "--threads", "2", "--rate",
+                          half, "--duration", dur])
+                refs.append(get(r, "accept_latency", "p99_ms"))
                 g = bench(out, "latency-%d" % i, ["ingest"] + nsd + [
                     "--connections", "64", "--threads", "2", "--rate", half,
                     "--duration", dur])
@@ -160,7 +169,8 @@ def main():
                 p999s.append(get(g, "accept_latency", "p99_9_ms"))
             rows += [("accept p50 at half the max rate, open loop (%s/s) (ms)" % half, med(p50s)),
                      ("accept p99 at half the max rate, open loop (ms)", med(p99s)),
-                     ("accept p99.9 at half the max rate, open loop (ms)", med(p999s))]
+                     ("accept p99.9 at half the max rate, open loop (ms)", med(p999s)),
+                     ("nginx p99 at the same open load (ms)", med(refs))]
         if want("batch"):
             xs = []
             for i in range(opt.runs):
@@ -198,6 +208,13 @@ def main():
                     "--jobs", "100000", "--batch", "100", "--connections", "2"])
                 xs.append(get(g, "extra", "bytes_per_live_job"))
             rows.append(("RSS per live job, 100k live jobs (bytes)", med(xs)))
+            xs = []
+            for i in range(opt.runs):
+                g = bench(out, "memory-1m-%d" % i, ["memory"] + nsd + [
+                    "--jobs", "1000000", "--batch", "1000", "--connections", "4"],
+                    timeout=1800)
+                xs.append(get(g, "extra", "bytes_per_live_job"))
+            rows.append(("RSS per live job, 1M live jobs (bytes)", med(xs)))
             g = bench(out, "memory-backlog", ["memory", "--backlog"] + nsd + [
                 "--jobs", "2000000", "--batch", "1000", "--connections", "4",
                 "--drain-timeout", "600"], timeout=1800)
