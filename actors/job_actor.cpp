@@ -37,10 +37,17 @@ void persist(self_ptr self) {
   }
   auto no = ++st.writes_issued;
   auto hdl = caf::actor_cast<job_actor>(self);
+  // Only two writes are waited for: the final one (the actor quits once it
+  // is durable) and a cancel's (its answer says durable). Writes land in
+  // order, so their notice covers every earlier write; the others (running,
+  // retrying, queued again) are told only when they fail, which saves the
+  // commit thread a message to a job actor per delivery.
+  auto awaited = is_final(st.job.state) || st.job.state == job_state::canceling;
   auto queued = st.ctx->commit->submit(
-    std::move(batch), [hdl, no](const caf::error& err) {
+    std::move(batch), [hdl, no, awaited](const caf::error& err) {
       // 0 asks the actor to write again.
-      caf::anon_send(hdl, job_event{job_signal::persisted, err ? 0 : no});
+      if (err || awaited)
+        caf::anon_send(hdl, job_event{job_signal::persisted, err ? 0 : no});
     });
   if (!queued)
     self->delayed_send(self, persist_retry,
