@@ -24,6 +24,20 @@ class BacklogTests(RecoveryTestCase):
     def stats(self):
         return self.expect(200, "GET", "/v1/stats")
 
+    def callback_receiver(self):
+        cb = Receiver()
+        self.addCleanup(cb.stop)
+        return cb
+
+    def fill_window(self, key):
+        for i in range(WINDOW):
+            self.submit(key, params={"n": i})
+
+    def subscribe(self, key, job_id, cb):
+        self.expect(201, "POST", "/v1/notifications",
+                    {"job_id": job_id, "callback_url": cb.url("/cb")},
+                    api_key=key)
+
     def test_jobs_beyond_the_window_rest_and_all_drain_in_order(self):
         self.adapter(blocked=True, concurrency=1)
         key = self.client()
@@ -57,8 +71,7 @@ class BacklogTests(RecoveryTestCase):
     def test_resting_jobs_expire_on_time_and_are_never_sent(self):
         self.adapter(blocked=True)
         key = self.client()
-        for i in range(WINDOW):
-            self.submit(key, params={"n": i})
+        self.fill_window(key)
         short = [self.submit(key, ttl_s=1, params={"short": i})["job_id"]
                  for i in range(3)]
         for job_id in short:
@@ -69,17 +82,13 @@ class BacklogTests(RecoveryTestCase):
         self.assertFalse(any(r.job_id in short for r in self.rx.all()))
 
     def test_resting_jobs_can_be_canceled_and_subscribed_to(self):
-        cb = Receiver()
-        self.addCleanup(cb.stop)
+        cb = self.callback_receiver()
         self.adapter(blocked=True)
         key = self.client()
-        for i in range(WINDOW):
-            self.submit(key, params={"n": i})
+        self.fill_window(key)
         resting = self.submit(key, params={"resting": 1})["job_id"]
         watched = self.submit(key, params={"watched": 1})["job_id"]
-        self.expect(201, "POST", "/v1/notifications",
-                    {"job_id": watched, "callback_url": cb.url("/cb")},
-                    api_key=key)
+        self.subscribe(key, watched, cb)
         got = self.expect(200, "DELETE", "/v1/jobs/" + resting, api_key=key)
         self.assertEqual(got["state"], "canceled")
         self.expect(409, "DELETE", "/v1/jobs/" + resting, api_key=key)
@@ -106,16 +115,12 @@ class BacklogTests(RecoveryTestCase):
     def test_resting_jobs_callback_survives_kill9_and_is_sent_once(self):
         # Recovery tells resting jobs with a callback from final ones by
         # their record: the callback waits for the job, then goes out once.
-        cb = Receiver()
-        self.addCleanup(cb.stop)
+        cb = self.callback_receiver()
         self.adapter(blocked=True)
         key = self.client()
-        for i in range(WINDOW):
-            self.submit(key, params={"n": i})
+        self.fill_window(key)
         watched = self.submit(key, params={"watched": 1})["job_id"]
-        self.expect(201, "POST", "/v1/notifications",
-                    {"job_id": watched, "callback_url": cb.url("/cb")},
-                    api_key=key)
+        self.subscribe(key, watched, cb)
         self.restart_after_kill9()
         self.assertEqual(self.stats()["backlog_jobs"], 1)
         self.assertEqual(cb.all(), [])
