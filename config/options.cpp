@@ -178,8 +178,9 @@ const std::vector<option_spec>& table() {
          "(503 overloaded)",
          &options::store, &store_options::max_pending_writes),
     make("store.commit_interval",
-         "shortest time between two group commits while writes arrive "
-         "concurrently: they share one fsync; 0 = no wait (more fsyncs/s)",
+         "longest a group commit waits (after the last one started) for as "
+         "many writes as the last one carried, so they share one fsync; "
+         "0 = no wait (more fsyncs/s)",
          &options::store, &store_options::commit_interval),
     make("admin.token",
          "bearer token of the admin API; when empty, one is generated on "

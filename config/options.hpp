@@ -39,8 +39,8 @@ struct store_options {
   bytes write_buffer_bytes{32u << 20};
   uint64_t max_batch_writes = 4096;
   uint64_t max_pending_writes = 100'000;
-  /// Shortest time between the starts of two group commits while writes
-  /// come in concurrently; 0 commits as soon as the previous one ends.
+  /// Longest a group commit waits, after the last one started, for as many
+  /// writes as that one carried; 0 commits as soon as the previous one ends.
   micros commit_interval{1000};
 };
 

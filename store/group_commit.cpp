@@ -14,7 +14,6 @@ group_commit::group_commit(db& database, size_t max_batch_writes,
     max_batch_(max_batch_writes),
     max_pending_(max_pending_writes),
     interval_(commit_interval),
-    wake_at_(max_batch_writes),
     thread_([this] {
       name_this_thread("ns.commit");
       run();
@@ -42,9 +41,7 @@ bool group_commit::enqueue(item x) {
     if (stopping_ || queue_.size() >= max_pending_)
       return false;
     queue_.push_back(std::move(x));
-    // The commit thread waits for the first write, or while it paces for
-    // as many as it needs; another wake-up would only cost a switch.
-    wake = queue_.size() == 1 || queue_.size() == wake_at_;
+    wake = queue_.size() == wake_at_;
   }
   if (wake)
     cv_.notify_one();
@@ -114,7 +111,7 @@ void group_commit::pace(std::unique_lock<std::mutex>& lock) {
     cv_.wait_until(lock, last_start_ + interval_, [this, want] {
       return stopping_ || queue_.size() >= want;
     });
-    wake_at_ = max_batch_;
+    wake_at_ = 1;
   }
   last_start_ = std::chrono::steady_clock::now();
 }

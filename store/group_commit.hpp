@@ -51,12 +51,12 @@ public:
     uint64_t failures = 0;
   };
 
-  /// `commit_interval`: while writes come in concurrently, a commit starts
-  /// no sooner than this after the previous one did, so that the writes of
-  /// that time share one fsync (store.commit_interval). Each fsync costs
-  /// CPU and device round trips whatever it carries; at moderate load
-  /// committing every write the moment the last fsync ends spends them on
-  /// one or two writes each.
+  /// `commit_interval` (store.commit_interval): a commit waits until as
+  /// many writes are queued as the last one carried, but no longer than this
+  /// after the last commit started, so that writes arriving meanwhile share
+  /// one fsync. Each fsync costs CPU and device round trips whatever it
+  /// carries; at moderate load committing the moment the last fsync ends
+  /// spends them on one or two writes each. 0: no wait.
   group_commit(db& database, size_t max_batch_writes,
                size_t max_pending_writes,
                std::chrono::microseconds commit_interval = {});
@@ -111,8 +111,10 @@ private:
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   std::deque<item> queue_;
-  /// The queue length at which a writer wakes the pacing commit thread.
-  size_t wake_at_;
+  /// The queue length the commit thread waits for: 1 when idle, the last
+  /// commit's count while it paces. Only the writer that reaches it wakes
+  /// the thread; any other wake-up would cost a context switch for nothing.
+  size_t wake_at_ = 1;
   std::function<void()> commit_end_;
   bool stopping_ = false;
   std::atomic<uint64_t> commits_{0};
