@@ -158,11 +158,11 @@ def main():
                 # The same open load on nginx: what the load generator and
                 # loopback alone add to a latency.
                 r = bench(out, "latency-ref-%d" % i, ["url", "--url", ref_url,
-                          "--connections", "64", "--threads", "2", "--rate",
+                          "--connections", "64", "--threads", "1", "--rate",
                           half, "--duration", dur])
                 refs.append(get(r, "accept_latency", "p99_ms"))
                 g = bench(out, "latency-%d" % i, ["ingest"] + nsd + [
-                    "--connections", "64", "--threads", "2", "--rate", half,
+                    "--connections", "64", "--threads", "1", "--rate", half,
                     "--duration", dur])
                 p50s.append(get(g, "accept_latency", "p50_ms"))
                 p99s.append(get(g, "accept_latency", "p99_ms"))
@@ -195,7 +195,7 @@ def main():
                 p50, p99h = [], []
                 for i in range(opt.runs):
                     g = bench(out, "e2e-half-%d" % i, ["e2e"] + nsd + [
-                        "--connections", "64", "--threads", "2", "--rate", half,
+                        "--connections", "64", "--threads", "1", "--rate", half,
                         "--duration", dur])
                     p50.append(get(g, "delivered_latency", "p50_ms"))
                     p99h.append(get(g, "delivered_latency", "p99_ms"))

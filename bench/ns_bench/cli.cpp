@@ -53,6 +53,9 @@ load:
                       backlog, recovery, memory: 10000)
   --batch K           jobs per request via /v1/jobs/batch (default 1; batch: 1000)
   --threads T         io threads, 1 or 2 (default 1)
+  --tick US           open loop: requests that are due go out together every
+                      US microseconds (default 500; wrk2 uses 1000); latency
+                      still counts from each one's intended time
   --url URL           url scenario: the http:// URL to GET
 
 nsd:
@@ -157,6 +160,10 @@ parse_result parse_cli(int argc, char** argv) {
     } else if (name == "--threads") {
       if (!parse_number(value, o.threads) || o.threads < 1 || o.threads > 2)
         return bad("1 or 2");
+    } else if (name == "--tick") {
+      if (!parse_number(value, o.tick_us) || o.tick_us < 0
+          || o.tick_us > 100000)
+        return bad("microseconds in 0..100000");
     } else if (name == "--nsd") {
       o.nsd_path = value;
     } else if (name == "--set") {

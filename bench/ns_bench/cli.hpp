@@ -17,6 +17,7 @@ struct options {
   uint64_t jobs = 0; // 0: run for duration_s (backlog & co.: 10000)
   int batch = 1;     // jobs per request; batch scenario: 1000
   int threads = 1;
+  int tick_us = 500; // open loop: how often due requests go out
   std::string nsd_path;
   std::vector<std::string> nsd_settings; // "section.key=value"
   std::string target;                    // http://host:port of a running nsd

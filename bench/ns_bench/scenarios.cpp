@@ -86,6 +86,7 @@ load_spec job_spec(const context& c) {
   s.connections = c.o.connections;
   s.threads = c.o.threads;
   s.rate = c.o.rate;
+  s.tick_us = c.o.tick_us;
   s.duration_s = c.o.duration_s;
   s.max_jobs = c.o.jobs;
   // --jobs bounds the counted scenarios; the duration is then only a cap.
@@ -130,6 +131,7 @@ load_spec get_spec(const context& c, const http_url& url) {
   s.connections = c.o.connections;
   s.threads = c.o.threads;
   s.rate = c.o.rate;
+  s.tick_us = c.o.tick_us;
   s.duration_s = c.o.duration_s;
   s.max_jobs = c.o.jobs;
   s.jobs_per_request = 0;

@@ -161,7 +161,8 @@ class SweepAndUrlTests(BenchTestCase):
         with open(plot, "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
-    def test_url_drives_a_plain_http_server(self):
+    def plain_server(self, close_each=False):
+        """A local HTTP/1.1 server; returns its URL and its answer count."""
         served = [0]
         lock = threading.Lock()
 
@@ -175,6 +176,9 @@ class SweepAndUrlTests(BenchTestCase):
                 body = b'{"ok":true}'
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
+                if close_each:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -185,12 +189,18 @@ class SweepAndUrlTests(BenchTestCase):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
-        url = "http://127.0.0.1:%d/ref.json" % server.server_address[1]
+
+        def count():
+            with lock:
+                return served[0]
+        return "http://127.0.0.1:%d/ref.json" % server.server_address[1], count
+
+    def test_url_drives_a_plain_http_server(self):
+        url, served = self.plain_server()
         r = bench_json(["url", "--url", url, "--duration", "2",
                         "--connections", "2"])
         self.check_load(r)
-        with lock:
-            self.assertEqual(served[0], r["requests"])
+        self.assertEqual(served(), r["requests"])
         # open loop on two io threads: the rate is kept, not exceeded
         r = bench_json(["url", "--url", url, "--duration", "2",
                         "--connections", "4", "--threads", "2",
@@ -200,18 +210,49 @@ class SweepAndUrlTests(BenchTestCase):
         self.assertGreater(r["requests"], 0.8 * 400, r)
         self.assertLessEqual(r["requests"], 400 + 4, r)
 
+    def test_connections_the_server_closes_are_reopened(self):
+        url, served = self.plain_server(close_each=True)
+        r = bench_json(["url", "--url", url, "--duration", "1",
+                        "--connections", "2"])
+        self.check_load(r)
+        self.assertGreater(r["requests"], 10, r)
+        self.assertEqual(served(), r["requests"])
+        r = bench_json(["url", "--url", url, "--duration", "1",
+                        "--connections", "2", "--rate", "100"])
+        self.check_load(r)
+        self.assertGreater(r["requests"], 80, r)
+
+    def test_open_loop_latency_counts_from_the_intended_send_time(self):
+        url, _ = self.plain_server()
+        # Requests leave only every 50 ms: whatever waited for its tick was
+        # late by up to that much, and the latency must say so.
+        slow = bench_json(["url", "--url", url, "--duration", "2",
+                           "--connections", "4", "--rate", "200",
+                           "--tick", "50000"])
+        self.check_load(slow)
+        self.assertGreater(slow["requests"], 0.8 * 400, slow)
+        self.assertGreater(slow["accept_latency"]["p50_ms"], 10, slow)
+        self.assertGreater(slow["accept_latency"]["max_ms"], 40, slow)
+        fine = bench_json(["url", "--url", url, "--duration", "2",
+                           "--connections", "4", "--rate", "200",
+                           "--tick", "0"])
+        self.check_load(fine)
+        self.assertLess(fine["accept_latency"]["p50_ms"],
+                        slow["accept_latency"]["p50_ms"], (fine, slow))
+
     def test_bad_options_exit_2_and_help_lists_every_option(self):
         for args in (["ingest"], ["nope", "--nsd", NSD_BIN],
                      ["ingest", "--nsd", NSD_BIN, "--connections", "0"],
                      ["ingest", "--nsd", NSD_BIN, "--bogus"],
                      ["recovery", "--target", "http://127.0.0.1:1",
                       "--admin-token", "x"],
-                     ["sweep", "ingest", "--nsd", NSD_BIN, "--vary", "x=1"]):
+                     ["sweep", "ingest", "--nsd", NSD_BIN, "--vary", "x=1"],
+                     ["ingest", "--nsd", NSD_BIN, "--tick", "-1"]):
             proc = run_bench(args, expect_rc=2)
             self.assertIn("ns-bench:", proc.stderr)
         text = run_bench(["--help"]).stdout
         for opt in ("--connections", "--rate", "--duration", "--jobs",
-                    "--batch", "--threads", "--nsd", "--set", "--target",
+                    "--batch", "--threads", "--tick", "--nsd", "--set", "--target",
                     "--admin-token", "--nsd-pid", "--url", "--json", "--vary",
                     "--p99-bound", "--plot", "--backlog"):
             self.assertIn(opt, text)
