@@ -5,7 +5,7 @@ subscribed to, and survive kill -9. Checked on a real nsd."""
 
 import unittest
 
-from nsd import Nsd, wait_until
+from nsd import Nsd, clean_up_after, wait_until
 from receiver import Receiver
 from test_job_recovery import RecoveryTestCase
 
@@ -18,7 +18,7 @@ class BacklogTests(RecoveryTestCase):
         self.rx = Receiver()
         self.addCleanup(self.rx.stop)
         self.node = Nsd(["--jobs.max_live=%d" % WINDOW])
-        self.addCleanup(self.node.cleanup)
+        clean_up_after(self, self.node)
         self.node.start()
 
     def stats(self):

@@ -11,7 +11,7 @@ import tempfile
 import threading
 import unittest
 
-from nsd import NSD_BIN, Nsd
+from nsd import NSD_BIN, Nsd, clean_up_after
 
 BENCH_BIN = os.environ.get("NS_BENCH_BIN") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "bench",
@@ -57,7 +57,7 @@ class BenchTestCase(unittest.TestCase):
 
     def attached(self):
         node = Nsd()
-        self.addCleanup(node.cleanup)
+        clean_up_after(self, node)
         node.start()
         return node, ["--target", "http://127.0.0.1:%d" % node.port,
                       "--admin-token", node.admin_token,

@@ -6,7 +6,7 @@ import re
 import stat
 import unittest
 
-from nsd import Nsd
+from nsd import Nsd, clean_up_after
 
 HOOK = {"name": "hook", "type": "webhook",
         "config": {"url": "https://example.com/hook",
@@ -34,7 +34,7 @@ class DurabilityTestCase(unittest.TestCase):
 
     def node(self, **kw):
         n = Nsd(**kw)
-        self.addCleanup(n.cleanup)
+        clean_up_after(self, n)
         return n
 
     def expect(self, node, status, method, path, body=None, **kw):

@@ -8,7 +8,7 @@ import threading
 import time
 import unittest
 
-from nsd import Nsd, parse_rfc3339, rfc3339, wait_until
+from nsd import Nsd, clean_up_after, parse_rfc3339, rfc3339, wait_until
 from receiver import Receiver
 
 FINAL = {"succeeded", "failed", "expired", "canceled"}
@@ -22,7 +22,7 @@ class RecoveryTestCase(unittest.TestCase):
         self.rx = Receiver()
         self.addCleanup(self.rx.stop)
         self.node = Nsd()
-        self.addCleanup(self.node.cleanup)
+        clean_up_after(self, self.node)
         self.node.start()
 
     def expect(self, status, method, path, body=None, **kw):

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from nsd import Nsd, free_port, run_nsd
+from nsd import Nsd, clean_up_after, free_port, run_nsd
 
 ALL_KEYS = ["http.listen", "http.threads", "http.max_body_bytes",
             "http.max_header_bytes", "http.read_timeout", "http.write_timeout",
@@ -101,7 +101,7 @@ class LifecycleTestCase(unittest.TestCase):
 
     def node(self, *args, **kw):
         n = Nsd(args, **kw)
-        self.addCleanup(n.cleanup)
+        clean_up_after(self, n)
         return n
 
     def run_bad(self, args, env=None):

@@ -9,6 +9,7 @@
 The binary comes from $NSD_BIN (ctest sets it), else build/nsd of the repo.
 """
 
+import glob
 import http.client
 import json
 import os
@@ -17,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -312,6 +314,30 @@ def parse_rfc3339(text):
     return whole + (float(m.group(7)) if m.group(7) else 0.0)
 
 
+def clean_up_after(test, node):
+    """Registers `node`'s cleanup on `test`; if the test fails, the tail of
+    the node's log goes to stderr first (ctest shows it), since cleanup
+    removes the log with the temp dir."""
+    test.addCleanup(node.cleanup)
+    test.addCleanup(_show_log_if_failed, test, node)
+
+
+def _show_log_if_failed(test, node):
+    # The result already holds the test's failure when its cleanups run.
+    result = getattr(getattr(test, "_outcome", None), "result", None)
+    failed = [t for t, _ in getattr(result, "failures", [])
+              + getattr(result, "errors", []) if t is test]
+    if not failed:
+        return
+    for path in sorted(glob.glob(os.path.join(node.tmp, "nsd-*.log"))):
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()[-60:]
+        sys.stderr.write("\n--- %s failed: the last %d lines of %s ---\n%s\n"
+                         "--- end of log ---\n"
+                         % (test.id(), len(lines), os.path.basename(path),
+                            "\n".join(lines)))
+
+
 class NodeTestCase(unittest.TestCase):
     """A TestCase with a fresh nsd per test (self.node); `nsd_args` adds
     settings."""
@@ -320,7 +346,7 @@ class NodeTestCase(unittest.TestCase):
 
     def setUp(self):
         self.node = Nsd(self.nsd_args)
-        self.addCleanup(self.node.cleanup)
+        clean_up_after(self, self.node)
         self.node.start()
 
     def call(self, method, path, body=None, **kw):
