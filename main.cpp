@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
     ctx->view = view;
     ctx->http = &outbound;
     ctx->smtp = &smtp;
+    ctx->metrics = std::make_shared<ns::node_metrics>();
     // The manager rebuilds every non-final job's actor and timers before the
     // first request is served.
     auto jobs = sys.spawn<caf::detached>(
@@ -167,7 +168,7 @@ int main(int argc, char** argv) {
     }
     auto registry = sys.spawn(ns::registry, view, &commit, jobs);
     auto ingest = std::make_shared<ns::job_ingest>(commit, view, jobs,
-                                                   opts.node.id);
+                                                   opts.node.id, ctx->metrics);
     // In this order: no new requests, no deliveries in flight (their jobs
     // are redelivered after the next start), everything queued durable, the
     // actors gone, then every handle dropped: the detached manager's thread

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "actors/actors.hpp"
+#include "actors/metrics.hpp"
 #include "actors/outbound_http.hpp"
 #include "actors/outbound_smtp.hpp"
 #include "actors/registry.hpp"
@@ -22,6 +23,8 @@ struct job_context {
   job_manager_actor manager;
   /// How result callbacks are retried.
   retry_policy callback_retry{8, 1'000, 300'000};
+  /// Latencies for GET /metrics (may be null).
+  std::shared_ptr<node_metrics> metrics;
 };
 
 } // namespace ns

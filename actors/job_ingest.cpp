@@ -40,12 +40,19 @@ store::retention job_retention(uint64_t keep_ms) {
 
 job_ingest::job_ingest(store::group_commit& commit,
                        std::shared_ptr<registry_view> view,
-                       job_manager_actor manager, std::string node_id)
+                       job_manager_actor manager, std::string node_id,
+                       std::shared_ptr<node_metrics> metrics)
   : commit_(commit),
     view_(std::move(view)),
     manager_(std::move(manager)),
-    node_id_(std::move(node_id)) {
+    node_id_(std::move(node_id)),
+    metrics_(std::move(metrics)) {
   commit_.on_commit_end([this] { hand_over(); });
+}
+
+void job_ingest::observe_accept(std::chrono::steady_clock::time_point t0) {
+  if (metrics_)
+    metrics_->job_accept.observe(std::chrono::steady_clock::now() - t0);
 }
 
 job_ingest::~job_ingest() {
@@ -113,6 +120,7 @@ prepare_params(const adapter_entry& entry, job_submission& sub) {
 void job_ingest::submit(
   const client_record& client, job_submission sub,
   std::function<void(caf::expected<submit_outcome>)> done) {
+  auto t0 = std::chrono::steady_clock::now();
   auto snap = view_->get();
   auto* entry = snap->adapter(sub.adapter);
   if (entry == nullptr)
@@ -185,9 +193,11 @@ void job_ingest::submit(
   if (job.idempotency_key.empty()) {
     auto shared = std::make_shared<job_record>(std::move(job));
     auto ok = commit_.submit(
-      std::move(batch), [this, shared, done](const caf::error& err) mutable {
+      std::move(batch),
+      [this, shared, done, t0](const caf::error& err) mutable {
         if (err)
           return done(err);
+        observe_accept(t0);
         // Runs once: its copy of `done` moves on (`done` itself is still
         // needed should the submit fail).
         durable(std::move(*shared), std::move(done));
@@ -207,10 +217,11 @@ void job_ingest::submit(
   auto shared = std::make_shared<job_record>(std::move(job));
   auto ok = commit_.submit(
     std::move(batch), std::move(g),
-    [this, shared, done](const caf::error& err,
-                         std::optional<std::string> existing) mutable {
+    [this, shared, done, t0](const caf::error& err,
+                             std::optional<std::string> existing) mutable {
       if (err)
         return done(err);
+      observe_accept(t0);
       if (existing) {
         auto e = store::keys::parse_idempotency_value(*existing);
         job_record first;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/actors.hpp"
+#include "actors/metrics.hpp"
 #include "actors/registry.hpp"
 #include "store/group_commit.hpp"
 
@@ -53,8 +55,10 @@ struct submit_outcome {
 /// this object goes.
 class job_ingest {
 public:
+  /// `metrics` (may be null) gets each accepted job's latency.
   job_ingest(store::group_commit& commit, std::shared_ptr<registry_view> view,
-             job_manager_actor manager, std::string node_id);
+             job_manager_actor manager, std::string node_id,
+             std::shared_ptr<node_metrics> metrics = nullptr);
   ~job_ingest();
   job_ingest(const job_ingest&) = delete;
   job_ingest& operator=(const job_ingest&) = delete;
@@ -74,6 +78,7 @@ private:
   void durable(job_record job, answer_fn done);
   /// Commit thread, once per fsync'd write: tell the manager, then answer.
   void hand_over();
+  void observe_accept(std::chrono::steady_clock::time_point t0);
 
   std::vector<job_record> durable_jobs_;
   std::vector<answer_fn> durable_answers_;
@@ -81,6 +86,7 @@ private:
   std::shared_ptr<registry_view> view_;
   job_manager_actor manager_;
   std::string node_id_;
+  std::shared_ptr<node_metrics> metrics_;
 };
 
 } // namespace ns

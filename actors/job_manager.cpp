@@ -380,6 +380,70 @@ std::string stats_json(self_ptr self) {
   return boost::json::serialize(out);
 }
 
+/// The same counters as stats_json, as a scraper reads them: gauges for the
+/// states a job leaves, counters for the final ones.
+std::string metrics_text(self_ptr self) {
+  auto& st = self->state;
+  std::string out;
+  out.reserve(4096);
+  // A family's samples must stand together: first every adapter's gauges,
+  // then every adapter's counters.
+  for (bool finals : {false, true}) {
+    out += finals ? "# HELP ns_jobs_finished_total Jobs that reached a final "
+                    "state on this node since it started, by adapter and "
+                    "state.\n# TYPE ns_jobs_finished_total counter\n"
+                  : "# HELP ns_jobs Jobs with an actor on this node, by "
+                    "adapter and state.\n# TYPE ns_jobs gauge\n";
+    for (auto& [name, c] : st.per_adapter) {
+      for (size_t i = 0; i < job_counters::states; ++i) {
+        auto state = static_cast<job_state>(i);
+        if (is_final(state) != finals)
+          continue;
+        auto labels = "adapter=\"" + label_value(name) + "\",state=\""
+                      + std::string{to_string(state)} + "\"";
+        render_metric(out, finals ? "ns_jobs_finished_total" : "ns_jobs", "",
+                      "", labels, static_cast<double>(c.by_state[i]));
+      }
+    }
+  }
+  render_metric(out, "ns_jobs_accepted_total", "counter",
+                "Jobs accepted (answered 2xx) since this node started.", "",
+                static_cast<double>(st.accepted));
+  render_metric(out, "ns_jobs_delivered_total", "counter",
+                "Jobs that succeeded since this node started.", "",
+                static_cast<double>(st.delivered));
+  render_metric(out, "ns_live_jobs", "gauge",
+                "Job actors alive (jobs.max_live bounds it).", "",
+                static_cast<double>(st.live.size()));
+  render_metric(out, "ns_max_live_jobs", "gauge", "jobs.max_live.", "",
+                static_cast<double>(st.max_live));
+  render_metric(out, "ns_backlog_jobs", "gauge",
+                "Queued jobs resting in the store without an actor.", "",
+                static_cast<double>(st.backlog.resting));
+  auto commits = st.ctx->commit->snapshot();
+  render_metric(out, "ns_store_pending_writes", "gauge",
+                "Writes waiting for the group commit.", "",
+                static_cast<double>(st.ctx->commit->pending()));
+  render_metric(out, "ns_store_commits_total", "counter",
+                "Group commits (one fsync each) since this node started.", "",
+                static_cast<double>(commits.commits));
+  render_metric(out, "ns_store_writes_total", "counter",
+                "Writes the group commits carried.", "",
+                static_cast<double>(commits.batches));
+  render_metric(out, "ns_store_commit_failures_total", "counter",
+                "Group commits the store refused.", "",
+                static_cast<double>(commits.failures));
+  if (auto& m = st.ctx->metrics) {
+    m->job_accept.render(out, "ns_job_accept_seconds",
+                         "From a job's submission to its durable answer.");
+    m->job_completion.render(
+      out, "ns_job_completion_seconds",
+      "From a job's create_time to its final state, for jobs that ended on "
+      "this node's actors.");
+  }
+  return out;
+}
+
 } // namespace
 
 caf::expected<recovery> recover_jobs(const store::db& db,
@@ -556,6 +620,7 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
       }
     },
     [self](const stats_query& q) { q.reply(stats_json(self)); },
+    [self](const metrics_query& q) { q.reply(metrics_text(self)); },
     [self](const adapter_changed& change) {
       auto& st = self->state;
       if (change.entry) {
@@ -585,6 +650,9 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
     },
     [self](const job_done& d) {
       auto& st = self->state;
+      if (st.ctx->metrics && d.job.finish_ms >= d.job.create_ms)
+        st.ctx->metrics->job_completion.observe(
+          std::chrono::milliseconds(d.job.finish_ms - d.job.create_ms));
       st.live.erase(d.job.id);
       start_callbacks(self, d.job, d.callbacks);
       // Refill in steps, not one store scan per finished job.

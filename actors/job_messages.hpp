@@ -45,6 +45,12 @@ struct stats_query {
   std::function<void(std::string json)> reply;
 };
 
+/// A scraper asks for the node's counters, gauges and latency histograms in
+/// the Prometheus text format (GET /metrics).
+struct metrics_query {
+  std::function<void(std::string text)> reply;
+};
+
 // -- registry -> job manager -----------------------------------------------------
 
 /// An adapter was created, changed (config, blocked, ...) or deleted.
@@ -177,6 +183,7 @@ struct retry_decision {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::jobs_accepted)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::stats_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::metrics_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::adapter_changed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::take_job)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::attempt_result)

@@ -438,6 +438,18 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
                              "not ready: starting up or shutting down"));
     return;
   }
+  if (r.ep == endpoint::metrics) {
+    // Open like the health checks: scrapers rarely carry a token, and the
+    // text holds counts and adapter names, no secret (docs/operations.md).
+    caf::anon_send(ctx.jobs, metrics_query{[respond](std::string text) {
+                     response res;
+                     res.body = std::move(text);
+                     res.content_type = "text/plain; version=0.0.4; "
+                                        "charset=utf-8";
+                     respond(std::move(res));
+                   }});
+    return;
+  }
   // Who asks comes before what is asked: a stranger learns nothing more
   // than 401, whatever the body.
   auto id = identify(ctx, req);

@@ -13,9 +13,10 @@ struct entry {
   endpoint ep;
 };
 
-constexpr std::array<entry, 25> routes{{
+constexpr std::array<entry, 26> routes{{
   {"/healthz", "GET", endpoint::healthz},
   {"/readyz", "GET", endpoint::readyz},
+  {"/metrics", "GET", endpoint::metrics},
   {"/v1/clients", "GET", endpoint::list_clients},
   {"/v1/clients", "POST", endpoint::create_client},
   {"/v1/clients/{}", "GET", endpoint::get_client},

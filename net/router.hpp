@@ -9,6 +9,7 @@ namespace ns::net {
 enum class endpoint {
   healthz,
   readyz,
+  metrics,
   list_clients,
   create_client,
   get_client,

@@ -83,6 +83,7 @@ counting_manager(job_manager_actor::pointer, std::shared_ptr<finish_line> fl) {
     [](jobs_accepted&) {},
     [](job_query&) {},
     [](const stats_query&) {},
+    [](const metrics_query&) {},
     [](const adapter_changed&) {},
     [fl](const job_done& d) {
       fl->add(d.job.state == job_state::succeeded);

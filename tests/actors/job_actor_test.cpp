@@ -69,6 +69,7 @@ fake_manager(job_manager_actor::pointer, std::shared_ptr<journal> j) {
     [](jobs_accepted&) {},
     [](job_query&) {},
     [](const stats_query&) {},
+    [](const metrics_query&) {},
     [](const adapter_changed&) {},
     [j](const job_done& d) {
       std::lock_guard<std::mutex> lock{j->mtx};

@@ -122,6 +122,18 @@ class JobTestCase(NodeTestCase):
     def wait_final(self, key, job_id, timeout=5.0):
         return self.wait_state(key, job_id, FINAL, timeout)
 
+    def seven_jobs(self, key):
+        """To "hook": three delivered, one refused by the receiver (failed);
+        to the blocked "held": three queued, one of them then canceled."""
+        self.rx.respond = lambda req: 400 if req.json["params"].get("bad") \
+            else 200
+        ok = [self.submit(key, params={"i": i})["job_id"] for i in range(3)]
+        bad = self.submit(key, params={"bad": True})["job_id"]
+        held = [self.submit(key, adapter="held")["job_id"] for _ in range(3)]
+        self.expect(200, "DELETE", "/v1/jobs/" + held[0], api_key=key)
+        for j in ok + [bad]:
+            self.wait_final(key, j)
+
     def settle(self, seconds=0.3):
         """A short quiet period, for "nothing more happens" checks."""
         time.sleep(seconds)
@@ -961,15 +973,7 @@ class StatsTests(JobTestCase):
         self.assertEqual({k: v for k, v in empty["jobs"].items() if v}, {})
         self.assertEqual((empty["live_jobs"], empty["accepted_total"],
                           empty["delivered_total"]), (0, 0, 0))
-
-        self.rx.respond = lambda req: 400 if req.json["params"].get("bad") \
-            else 200
-        ok = [self.submit(key, params={"i": i})["job_id"] for i in range(3)]
-        bad = self.submit(key, params={"bad": True})["job_id"]
-        held = [self.submit(key, adapter="held")["job_id"] for _ in range(3)]
-        self.expect(200, "DELETE", "/v1/jobs/" + held[0], api_key=key)
-        for j in ok + [bad]:
-            self.wait_final(key, j)
+        self.seven_jobs(key)
 
         def nonzero(d):
             return {k: v for k, v in d.items() if v}
@@ -1003,6 +1007,112 @@ class StatsTests(JobTestCase):
         self.assertIsInstance(st["store_pending_writes"], int)
         self.assertGreaterEqual(st["store_pending_writes"], 0)
         self.assertIsInstance(st["note"], str)
+
+
+def parse_metrics(testcase, text):
+    """Reads the Prometheus text format strictly: each sample's family has
+    its HELP and TYPE before it, and a family's samples stand together.
+    Returns ({family: type}, {(name, labels): value})."""
+    types, samples = {}, {}
+    current, finished = None, set()
+    sample_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            testcase.assertNotIn(name, types, "TYPE twice: " + line)
+            testcase.assertIn(kind, ("counter", "gauge", "histogram"), line)
+            types[name] = kind
+            continue
+        m = sample_re.match(line)
+        testcase.assertIsNotNone(m, "not a sample: %r" % line)
+        name, labels, value = m.group(1), m.group(3) or "", m.group(4)
+        family = name
+        for suffix in ("_bucket", "_sum", "_count"):
+            base = name[:-len(suffix)]
+            if name.endswith(suffix) and types.get(base) == "histogram":
+                family = base
+        testcase.assertIn(family, types, "no TYPE before " + line)
+        if family != current:
+            testcase.assertNotIn(family, finished, "split family: " + line)
+            if current:
+                finished.add(current)
+            current = family
+        samples[(name, labels)] = float(value)
+    return types, samples
+
+
+class MetricsTests(JobTestCase):
+
+    def metrics(self):
+        # no token: scrapers rarely carry one
+        status, headers, _ = self.node.request("GET", "/metrics", token=None)
+        body = self.node.last_raw.decode()
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers.get("Content-Type"),
+                         "text/plain; version=0.0.4; charset=utf-8")
+        return parse_metrics(self, body)
+
+    def histogram(self, samples, name):
+        buckets = sorted(((float(labels[4:-1]) if labels != 'le="+Inf"'
+                           else float("inf")), v)
+                         for (n, labels), v in samples.items()
+                         if n == name + "_bucket")
+        counts = [v for _, v in buckets]
+        self.assertEqual(counts, sorted(counts), buckets)  # cumulative
+        self.assertEqual(buckets[-1], (float("inf"),
+                                       samples[(name + "_count", "")]))
+        return samples[(name + "_count", "")], samples[(name + "_sum", "")]
+
+    def test_metrics_need_no_token_and_count_what_stats_counts(self):
+        self.adapter()
+        self.adapter("held", blocked=True)
+        key = self.client()["api_key"]
+        types, samples = self.metrics()
+        self.assertEqual(samples[("ns_jobs_accepted_total", "")], 0)
+        self.assertEqual(types["ns_job_accept_seconds"], "histogram")
+        self.assertEqual(self.histogram(samples, "ns_job_accept_seconds"),
+                         (0, 0))
+
+        self.seven_jobs(key)
+        wait_until(lambda: self.metrics()[1].get(
+            ("ns_jobs_finished_total", 'adapter="hook",state="succeeded"'))
+            == 3, timeout=2, what="counters to settle")
+
+        types, samples = self.metrics()
+        self.assertEqual(types["ns_jobs"], "gauge")
+        self.assertEqual(types["ns_jobs_finished_total"], "counter")
+
+        def job_count(family, adapter, state):
+            return samples[(family, 'adapter="%s",state="%s"'
+                            % (adapter, state))]
+        self.assertEqual(job_count("ns_jobs", "held", "queued"), 2)
+        self.assertEqual(job_count("ns_jobs", "hook", "queued"), 0)
+        self.assertEqual(job_count("ns_jobs_finished_total", "held",
+                                   "canceled"), 1)
+        self.assertEqual(job_count("ns_jobs_finished_total", "hook",
+                                   "succeeded"), 3)
+        self.assertEqual(job_count("ns_jobs_finished_total", "hook",
+                                   "failed"), 1)
+        self.assertEqual(samples[("ns_jobs_accepted_total", "")], 7)
+        self.assertEqual(samples[("ns_jobs_delivered_total", "")], 3)
+        self.assertEqual(samples[("ns_live_jobs", "")], 2)
+        self.assertEqual(samples[("ns_backlog_jobs", "")], 0)
+        self.assertGreaterEqual(samples[("ns_store_commits_total", "")], 1)
+        self.assertGreaterEqual(samples[("ns_store_writes_total", "")], 7)
+        self.assertEqual(samples[("ns_store_commit_failures_total", "")], 0)
+        count, total = self.histogram(samples, "ns_job_accept_seconds")
+        self.assertEqual(count, 7)
+        self.assertGreater(total, 0)
+        # the five jobs that ended: three delivered, one refused, one canceled
+        count, total = self.histogram(samples, "ns_job_completion_seconds")
+        self.assertEqual(count, 5)
+        self.assertGreaterEqual(total, 0)
+        # the same numbers as /v1/stats
+        st = self.stats()
+        self.assertEqual(st["accepted_total"], 7)
+        self.assertEqual(st["adapters"]["held"]["queued"], 2)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ TEST(HttpRouter, FindsEndpointsAndParameters) {
   EXPECT_EQ(r.ep, endpoint::rotate_adapter_key);
   EXPECT_EQ(r.param, "tg");
   EXPECT_EQ(route("GET", "/healthz").ep, endpoint::healthz);
+  EXPECT_EQ(route("GET", "/metrics").ep, endpoint::metrics);
+  EXPECT_EQ(route("POST", "/metrics").outcome, kind::method_not_allowed);
   EXPECT_EQ(route("POST", "/v1/clients").ep, endpoint::create_client);
   EXPECT_EQ(route("DELETE", "/v1/adapters/x").ep, endpoint::delete_adapter);
 }
