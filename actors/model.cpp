@@ -34,13 +34,14 @@ std::string lower(std::string_view s) {
 }
 
 // A key names a secret when one of its words does: "bot_token", "apiKey",
-// "X-Auth-Token", "smtp.password" yes; "monkey", "author" no.
+// "X-Auth-Token", "smtp.password", "password2" yes; "monkey", "author" no.
 bool secret_name(std::string_view key) {
   static constexpr std::string_view words[]
     = {"password", "passwd", "pass",   "pwd",    "secret",
        "token",    "key",    "apikey", "auth",   "authorization",
        "credential", "credentials", "bearer", "signature", "cookie",
-       "passwords", "secrets", "tokens", "keys", "apikeys"};
+       "passwords", "secrets", "tokens", "keys", "apikeys",
+       "passphrase", "pin"};
   std::vector<std::string> parts;
   std::string cur;
   auto flush = [&] {
@@ -61,10 +62,16 @@ bool secret_name(std::string_view key) {
     cur += c;
   }
   flush();
-  for (auto& part : parts)
+  for (auto& part : parts) {
+    // A numbered secret is still one: "password2", "key_1" (its own word).
+    std::string_view word{part};
+    while (!word.empty()
+           && std::isdigit(static_cast<unsigned char>(word.back())))
+      word.remove_suffix(1);
     for (auto w : words)
-      if (part == w)
+      if (word == w)
         return true;
+  }
   return false;
 }
 

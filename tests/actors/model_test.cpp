@@ -75,15 +75,25 @@ TEST(Model, SecretsAreMaskedAtAnyDepth) {
 
 TEST(Model, SecretsAreHiddenWholeAndOnlyByWord) {
   auto cfg = json::parse(R"({"api_keys":["a","b"],"auth":{"user":"u"},
-    "apiKey":"c","X-Auth-Token":"d","monkey":"m","author":"w","token":null})")
+    "apiKey":"c","X-Auth-Token":"d","monkey":"m","author":"w","token":null,
+    "password2":"p2","key1":"k1","passphrase":"pp","sim_pin":"1234",
+    "pinned":true,"tokenizer":"t","v2":"x","42":"y"})")
                .as_object();
   auto masked = mask_secrets(cfg);
   EXPECT_EQ(masked.at("api_keys"), "***");
   EXPECT_EQ(masked.at("auth"), "***");
   EXPECT_EQ(masked.at("apiKey"), "***");
   EXPECT_EQ(masked.at("X-Auth-Token"), "***");
+  EXPECT_EQ(masked.at("password2"), "***");
+  EXPECT_EQ(masked.at("key1"), "***");
+  EXPECT_EQ(masked.at("passphrase"), "***");
+  EXPECT_EQ(masked.at("sim_pin"), "***");
   EXPECT_EQ(masked.at("monkey"), "m");
   EXPECT_EQ(masked.at("author"), "w");
+  EXPECT_EQ(masked.at("pinned"), true);
+  EXPECT_EQ(masked.at("tokenizer"), "t");
+  EXPECT_EQ(masked.at("v2"), "x");
+  EXPECT_EQ(masked.at("42"), "y");
   EXPECT_TRUE(masked.at("token").is_null()); // nothing to hide
 }
 
