@@ -1,6 +1,7 @@
 #include "net/admin_input.hpp"
 
 #include <initializer_list>
+#include <type_traits>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -121,13 +122,53 @@ caf::expected<retry_patch> get_retry(element v) {
 constexpr uint64_t max_ttl_s = 365ull * 24 * 3600;
 constexpr uint64_t max_concurrency = 10'000;
 
+/// A getter of a whole number in [lo, hi], as T.
+template <class T = uint64_t>
+auto whole_number(uint64_t lo, uint64_t hi) {
+  return [lo, hi](element v, std::string_view field) -> caf::expected<T> {
+    auto n = get_uint(v, field, lo, hi);
+    if (!n)
+      return n.error();
+    return static_cast<T>(*n);
+  };
+}
+
+/// A whole retry policy: the fields given over the defaults.
+caf::expected<retry_policy> get_retry_policy(element v) {
+  auto r = get_retry(v);
+  if (!r)
+    return r.error();
+  return merge(retry_policy{}, *r);
+}
+
+/// Reads `field` with `get` into `out` when `obj` has it; an absent field
+/// leaves `out` as it was.
+template <class Get, class T>
+caf::error read_present(const object& obj, std::string_view field, Get&& get,
+                        T& out) {
+  element v;
+  if (obj[field].get(v))
+    return {};
+  auto x = [&] {
+    if constexpr (std::is_invocable_v<Get&, element, std::string_view>)
+      return get(v, field);
+    else
+      return get(v);
+  }();
+  if (!x)
+    return x.error();
+  out = std::move(*x);
+  return {};
+}
+
 } // namespace
 
 caf::expected<client_spec> parse_client_spec(std::string_view body) {
   auto obj = parse_body(body);
   if (!obj)
     return obj.error();
-  if (auto err = only_known(*obj, {"name", "adapters", "rate_limit", "blocked"}))
+  if (auto err
+      = only_known(*obj, {"name", "adapters", "rate_limit", "blocked"}))
     return err;
   client_spec spec;
   element v;
@@ -138,24 +179,17 @@ caf::expected<client_spec> parse_client_spec(std::string_view body) {
     return name.error();
   spec.name = std::move(*name);
   if ((*obj)["adapters"].get(v))
-    return invalid("adapters", "field 'adapters' is required: a list of "
-                               "adapter names, or \"*\" for all");
+    return invalid("adapters",
+                   "field 'adapters' is required: a list of "
+                   "adapter names, or \"*\" for all");
   auto sel = get_selection(v);
   if (!sel)
     return sel.error();
   spec.adapters = std::move(*sel);
-  if (!(*obj)["rate_limit"].get(v)) {
-    auto rl = get_rate_limit(v);
-    if (!rl)
-      return rl.error();
-    spec.limit = *rl;
-  }
-  if (!(*obj)["blocked"].get(v)) {
-    auto b = get_bool(v, "blocked");
-    if (!b)
-      return b.error();
-    spec.blocked = *b;
-  }
+  if (auto err = read_present(*obj, "rate_limit", get_rate_limit, spec.limit))
+    return err;
+  if (auto err = read_present(*obj, "blocked", get_bool, spec.blocked))
+    return err;
   return spec;
 }
 
@@ -166,29 +200,18 @@ caf::expected<client_patch> parse_client_patch(std::string_view body) {
   element v;
   for (auto field : {"name", "id"})
     if (!(*obj)[field].get(v))
-      return invalid(field, std::string{"field '"} + field
-                              + "' cannot be changed; create a new client");
+      return invalid(field,
+                     std::string{"field '"} + field
+                       + "' cannot be changed; create a new client");
   if (auto err = only_known(*obj, {"blocked", "adapters", "rate_limit"}))
     return err;
   client_patch patch;
-  if (!(*obj)["blocked"].get(v)) {
-    auto b = get_bool(v, "blocked");
-    if (!b)
-      return b.error();
-    patch.blocked = *b;
-  }
-  if (!(*obj)["adapters"].get(v)) {
-    auto sel = get_selection(v);
-    if (!sel)
-      return sel.error();
-    patch.adapters = std::move(*sel);
-  }
-  if (!(*obj)["rate_limit"].get(v)) {
-    auto rl = get_rate_limit(v);
-    if (!rl)
-      return rl.error();
-    patch.limit = *rl;
-  }
+  if (auto err = read_present(*obj, "blocked", get_bool, patch.blocked))
+    return err;
+  if (auto err = read_present(*obj, "adapters", get_selection, patch.adapters))
+    return err;
+  if (auto err = read_present(*obj, "rate_limit", get_rate_limit, patch.limit))
+    return err;
   return patch;
 }
 
@@ -196,9 +219,9 @@ caf::expected<adapter_spec> parse_adapter_spec(std::string_view body) {
   auto obj = parse_body(body);
   if (!obj)
     return obj.error();
-  if (auto err = only_known(*obj, {"name", "type", "config", "params_schema",
-                                   "retry", "default_ttl_s", "concurrency",
-                                   "blocked"}))
+  if (auto err = only_known(*obj,
+                            {"name", "type", "config", "params_schema", "retry",
+                             "default_ttl_s", "concurrency", "blocked"}))
     return err;
   adapter_spec spec;
   element v;
@@ -208,52 +231,33 @@ caf::expected<adapter_spec> parse_adapter_spec(std::string_view body) {
   if (!name)
     return name.error();
   if (!valid_adapter_name(*name))
-    return invalid("name", "field 'name' must match [a-z0-9][a-z0-9_.-]* "
-                           "(at most 64 characters)");
+    return invalid("name",
+                   "field 'name' must match [a-z0-9][a-z0-9_.-]* "
+                   "(at most 64 characters)");
   spec.name = std::move(*name);
   if ((*obj)["type"].get(v))
-    return invalid("type", "field 'type' is required: one of "
-                             + adapter_type_list());
+    return invalid("type",
+                   "field 'type' is required: one of " + adapter_type_list());
   auto type = get_string(v, "type", 32);
   if (!type || !parse_adapter_type(*type, spec.type))
-    return invalid("type", "field 'type' must be one of "
-                             + adapter_type_list());
-  if (!(*obj)["config"].get(v)) {
-    auto cfg = get_object(v, "config");
-    if (!cfg)
-      return cfg.error();
-    spec.config = std::move(*cfg);
-  }
-  if (!(*obj)["params_schema"].get(v)) {
-    auto schema = get_schema(v);
-    if (!schema)
-      return schema.error();
-    spec.params_schema = std::move(*schema);
-  }
-  if (!(*obj)["retry"].get(v)) {
-    auto retry = get_retry(v);
-    if (!retry)
-      return retry.error();
-    spec.retry = merge(retry_policy{}, *retry);
-  }
-  if (!(*obj)["default_ttl_s"].get(v)) {
-    auto ttl = get_uint(v, "default_ttl_s", 1, max_ttl_s);
-    if (!ttl)
-      return ttl.error();
-    spec.default_ttl_s = *ttl;
-  }
-  if (!(*obj)["concurrency"].get(v)) {
-    auto c = get_uint(v, "concurrency", 1, max_concurrency);
-    if (!c)
-      return c.error();
-    spec.concurrency = static_cast<uint32_t>(*c);
-  }
-  if (!(*obj)["blocked"].get(v)) {
-    auto b = get_bool(v, "blocked");
-    if (!b)
-      return b.error();
-    spec.blocked = *b;
-  }
+    return invalid("type",
+                   "field 'type' must be one of " + adapter_type_list());
+  if (auto err = read_present(*obj, "config", get_object, spec.config))
+    return err;
+  if (auto err
+      = read_present(*obj, "params_schema", get_schema, spec.params_schema))
+    return err;
+  if (auto err = read_present(*obj, "retry", get_retry_policy, spec.retry))
+    return err;
+  if (auto err = read_present(*obj, "default_ttl_s", whole_number(1, max_ttl_s),
+                              spec.default_ttl_s))
+    return err;
+  if (auto err = read_present(*obj, "concurrency",
+                              whole_number<uint32_t>(1, max_concurrency),
+                              spec.concurrency))
+    return err;
+  if (auto err = read_present(*obj, "blocked", get_bool, spec.blocked))
+    return err;
   return spec;
 }
 
@@ -264,49 +268,31 @@ caf::expected<adapter_patch> parse_adapter_patch(std::string_view body) {
   element v;
   for (auto field : {"name", "type"})
     if (!(*obj)[field].get(v))
-      return invalid(field, std::string{"field '"} + field
-                              + "' cannot be changed; create a new adapter");
-  if (auto err = only_known(*obj, {"blocked", "config", "params_schema",
-                                   "retry", "default_ttl_s", "concurrency"}))
+      return invalid(field,
+                     std::string{"field '"} + field
+                       + "' cannot be changed; create a new adapter");
+  if (auto err = only_known(*obj,
+                            {"blocked", "config", "params_schema", "retry",
+                             "default_ttl_s", "concurrency"}))
     return err;
   adapter_patch patch;
-  if (!(*obj)["blocked"].get(v)) {
-    auto b = get_bool(v, "blocked");
-    if (!b)
-      return b.error();
-    patch.blocked = *b;
-  }
-  if (!(*obj)["config"].get(v)) {
-    auto cfg = get_object(v, "config");
-    if (!cfg)
-      return cfg.error();
-    patch.config = std::move(*cfg);
-  }
-  if (!(*obj)["params_schema"].get(v)) {
-    auto schema = get_schema(v);
-    if (!schema)
-      return schema.error();
-    patch.params_schema = std::move(*schema);
-  }
-  if (!(*obj)["retry"].get(v)) {
-    // Only the named fields change; the registry merges and re-checks.
-    auto retry = get_retry(v);
-    if (!retry)
-      return retry.error();
-    patch.retry = *retry;
-  }
-  if (!(*obj)["default_ttl_s"].get(v)) {
-    auto ttl = get_uint(v, "default_ttl_s", 1, max_ttl_s);
-    if (!ttl)
-      return ttl.error();
-    patch.default_ttl_s = *ttl;
-  }
-  if (!(*obj)["concurrency"].get(v)) {
-    auto c = get_uint(v, "concurrency", 1, max_concurrency);
-    if (!c)
-      return c.error();
-    patch.concurrency = static_cast<uint32_t>(*c);
-  }
+  if (auto err = read_present(*obj, "blocked", get_bool, patch.blocked))
+    return err;
+  if (auto err = read_present(*obj, "config", get_object, patch.config))
+    return err;
+  if (auto err
+      = read_present(*obj, "params_schema", get_schema, patch.params_schema))
+    return err;
+  // Only the named fields change; the registry merges and re-checks.
+  if (auto err = read_present(*obj, "retry", get_retry, patch.retry))
+    return err;
+  if (auto err = read_present(*obj, "default_ttl_s", whole_number(1, max_ttl_s),
+                              patch.default_ttl_s))
+    return err;
+  if (auto err = read_present(*obj, "concurrency",
+                              whole_number<uint32_t>(1, max_concurrency),
+                              patch.concurrency))
+    return err;
   return patch;
 }
 
