@@ -4,7 +4,6 @@
 
 #include "actors/channel_instance.hpp"
 #include "actors/clock.hpp"
-#include "actors/webhook_instance.hpp"
 #include "config/log.hpp"
 
 namespace ns {
@@ -77,12 +76,7 @@ adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
   self->set_down_handler(
     [self](const caf::down_msg& dm) { drop_instance(self, dm.source); });
   st.refilled_ms = clock::now_ms();
-  if (st.entry->rec.type == adapter_type::webhook) {
-    auto inst = self->spawn<caf::linked>(webhook_instance,
-                                         caf::actor_cast<adapter_actor>(self),
-                                         st.entry, st.ctx);
-    self->monitor(inst);
-  } else if (auto send = channel_sender(st.entry->rec.type, *st.ctx)) {
+  if (auto send = channel_sender(st.entry->rec.type, *st.ctx)) {
     auto inst = self->spawn<caf::linked>(channel_instance,
                                          caf::actor_cast<adapter_actor>(self),
                                          st.entry, st.ctx, std::move(send));

@@ -16,23 +16,20 @@ struct channel_state {
   adapter_actor adapter;
   std::shared_ptr<const adapter_entry> entry;
   std::shared_ptr<const job_context> ctx;
-  deliver_fn deliver;
+  send_fn send;
   /// Credit granted to the adapter so far (follows channel_concurrency).
   uint32_t granted = 0;
 };
 
-/// The instance of a built-in channel (smtp, telegram, sms, mattermost):
-/// takes each job it is handed, renders its template if it names one, and
-/// sends it through `deliver` with at most channel_concurrency() in flight.
+/// The instance of a built-in channel (webhook, smtp, telegram, sms,
+/// mattermost): asks its adapter for work with at most channel_concurrency()
+/// jobs in flight, takes each job it is handed, refuses one past its
+/// expire_time, sends the others through `send` and hands each outcome to
+/// its job.
 caf::behavior channel_instance(caf::stateful_actor<channel_state>* self,
                                adapter_actor adapter,
                                std::shared_ptr<const adapter_entry> entry,
                                std::shared_ptr<const job_context> ctx,
-                               deliver_fn deliver);
-
-/// The params a job's delivery sends: its template rendered when it names
-/// one. An error is a permanent failure (e.g. the pinned version was deleted).
-caf::expected<boost::json::object> delivery_params(const adapter_entry& entry,
-                                                   const job_record& job);
+                               send_fn send);
 
 } // namespace ns

@@ -1,11 +1,18 @@
 #include "actors/channels.hpp"
 
+#include <charconv>
+#include <ctime>
+
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "actors/clock.hpp"
 #include "actors/mattermost_channel.hpp"
 #include "actors/sms_channel.hpp"
 #include "actors/smtp_channel.hpp"
 #include "actors/telegram_channel.hpp"
+#include "actors/templates.hpp"
+#include "actors/webhook_channel.hpp"
 #include "config/error.hpp"
 
 namespace json = boost::json;
@@ -29,7 +36,33 @@ deliver_fn http_sender(outbound_http* http, Build build, Map map) {
   };
 }
 
+/// A channel that sends params: renders the job's template first.
+send_fn with_params(deliver_fn deliver) {
+  return [deliver](const adapter_entry& entry, const job_record& job,
+                   std::function<void(attempt_result)> done) {
+    auto params = delivery_params(entry, job);
+    if (!params)
+      return done(failed(message_of(params.error())));
+    deliver(entry.rec, *params, job, std::move(done));
+  };
+}
+
 } // namespace
+
+caf::expected<json::object> delivery_params(const adapter_entry& entry,
+                                            const job_record& job) {
+  boost::system::error_code err;
+  auto doc = json::parse(job.params, err);
+  if (err || !doc.is_object())
+    return make_error(ec::invalid_params, "params are not a JSON object");
+  auto& params = doc.get_object();
+  if (!uses_template(params))
+    return std::move(params);
+  auto rendered = render_params(entry.rec, entry.templates.get(), params);
+  if (!rendered)
+    return rendered.error();
+  return std::move(rendered->params);
+}
 
 caf::error check_channel_params(const adapter_record& adapter,
                                 const json::object& params) {
@@ -43,24 +76,28 @@ caf::error check_channel_params(const adapter_record& adapter,
   }
 }
 
-deliver_fn channel_sender(adapter_type type, const job_context& ctx) {
+send_fn channel_sender(adapter_type type, const job_context& ctx) {
   switch (type) {
-    case adapter_type::smtp: return smtp_sender(ctx.smtp);
+    case adapter_type::webhook: return webhook_sender(ctx.http);
+    case adapter_type::smtp: return with_params(smtp_sender(ctx.smtp));
     case adapter_type::telegram:
-      return http_sender(ctx.http, telegram_call,
-                         [](const http_outcome& out, const json::object& cfg) {
-                           return telegram_outcome(out, cfg);
-                         });
+      return with_params(http_sender(
+        ctx.http, telegram_call,
+        [](const http_outcome& out, const json::object& cfg) {
+          return telegram_outcome(out, cfg);
+        }));
     case adapter_type::sms:
-      return http_sender(ctx.http, sms_call,
-                         [](const http_outcome& out, const json::object& cfg) {
-                           return sms_outcome(out, cfg);
-                         });
+      return with_params(
+        http_sender(ctx.http, sms_call,
+                    [](const http_outcome& out, const json::object& cfg) {
+                      return sms_outcome(out, cfg);
+                    }));
     case adapter_type::mattermost:
-      return http_sender(ctx.http, mattermost_call,
-                         [](const http_outcome& out, const json::object&) {
-                           return mattermost_outcome(out);
-                         });
+      return with_params(
+        http_sender(ctx.http, mattermost_call,
+                    [](const http_outcome& out, const json::object&) {
+                      return mattermost_outcome(out);
+                    }));
     default: return {};
   }
 }
@@ -79,6 +116,48 @@ uint32_t channel_concurrency(const adapter_record& adapter) {
 double channel_rate_limit(const adapter_record& adapter) {
   auto* r = adapter.config.if_contains("rate_limit");
   return r != nullptr && r->is_number() ? r->to_number<double>() : 0.0;
+}
+
+attempt_result succeeded() {
+  attempt_result res;
+  res.outcome = attempt_result::kind::succeeded;
+  return res;
+}
+
+attempt_result status_failure(const http_outcome& out, std::string message) {
+  if (out.status != 408 && out.status != 429 && out.status < 500)
+    return failed(std::move(message));
+  attempt_result res;
+  res.outcome = attempt_result::kind::failed;
+  res.retryable = true;
+  res.message = std::move(message);
+  res.retry_after_ms = retry_after_ms(out.retry_after);
+  return res;
+}
+
+uint64_t retry_after_ms(const std::string& header) {
+  if (header.empty())
+    return 0;
+  uint64_t secs = 0;
+  auto [ptr, err] = std::from_chars(header.data(),
+                                    header.data() + header.size(), secs);
+  if (err == std::errc{} && ptr == header.data() + header.size())
+    return std::min<uint64_t>(secs, 24 * 3600) * 1000;
+  // An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT".
+  std::tm tm{};
+  if (strptime(header.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr)
+    return 0;
+  auto at = static_cast<uint64_t>(timegm(&tm)) * 1000;
+  auto now = clock::now_ms();
+  return at > now ? std::min<uint64_t>(at - now, 24ull * 3600 * 1000) : 0;
+}
+
+std::chrono::milliseconds call_timeout(const json::object& config,
+                                       std::chrono::milliseconds fallback) {
+  if (auto* t = config.if_contains("timeout_ms");
+      t && t->is_int64() && t->get_int64() > 0)
+    return std::chrono::milliseconds(t->get_int64());
+  return fallback;
 }
 
 attempt_result failed(std::string message) {

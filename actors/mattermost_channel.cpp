@@ -4,7 +4,6 @@
 #include <boost/json/serialize.hpp>
 
 #include "actors/channels.hpp"
-#include "actors/webhook_instance.hpp"
 
 namespace json = boost::json;
 
@@ -53,22 +52,15 @@ caf::expected<http_call> mattermost_call(const json::object& config,
   http_call call;
   call.url = text_of({}, config, "url");
   call.body = json::serialize(body);
-  if (auto* t = config.if_contains("timeout_ms");
-      t && t->is_int64() && t->get_int64() > 0)
-    call.read_timeout = std::chrono::milliseconds(t->get_int64());
-  else
-    call.read_timeout = std::chrono::seconds(15);
+  call.read_timeout = call_timeout(config, std::chrono::seconds(15));
   return call;
 }
 
 attempt_result mattermost_outcome(const http_outcome& out) {
   if (out.status == 0)
     return transport_failure(out);
-  if (out.status >= 200 && out.status < 300) {
-    attempt_result res;
-    res.outcome = attempt_result::kind::succeeded;
-    return res;
-  }
+  if (out.status >= 200 && out.status < 300)
+    return succeeded();
   // Mattermost answers errors as {"id", "message", "status_code", ...}.
   std::string message;
   boost::system::error_code err;
@@ -79,15 +71,7 @@ attempt_result mattermost_outcome(const http_outcome& out) {
   if (message.empty())
     message = excerpt(out.body);
   auto what = "mattermost " + std::to_string(out.status) + ": " + message;
-  if (out.status == 408 || out.status == 429 || out.status >= 500) {
-    attempt_result res;
-    res.outcome = attempt_result::kind::failed;
-    res.retryable = true;
-    res.message = what;
-    res.retry_after_ms = retry_after_ms(out.retry_after);
-    return res;
-  }
-  return failed(what);
+  return status_failure(out, std::move(what));
 }
 
 } // namespace ns

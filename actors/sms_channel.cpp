@@ -7,7 +7,6 @@
 
 #include "actors/channels.hpp"
 #include "actors/templates.hpp"
-#include "actors/webhook_instance.hpp"
 #include "config/error.hpp"
 
 namespace json = boost::json;
@@ -123,11 +122,7 @@ caf::expected<http_call> sms_call(const json::object& config,
     for (auto& [k, v] : hs->get_object())
       if (v.is_string())
         call.headers.emplace_back(std::string{k}, std::string{v.get_string()});
-  if (auto* t = config.if_contains("timeout_ms");
-      t && t->is_int64() && t->get_int64() > 0)
-    call.read_timeout = std::chrono::milliseconds(t->get_int64());
-  else
-    call.read_timeout = std::chrono::seconds(15);
+  call.read_timeout = call_timeout(config, std::chrono::seconds(15));
   return call;
 }
 
@@ -158,19 +153,9 @@ attempt_result sms_outcome(const http_outcome& out,
       if (!ok)
         return failed(what + " (" + field + " does not report success)");
     }
-    attempt_result res;
-    res.outcome = attempt_result::kind::succeeded;
-    return res;
+    return succeeded();
   }
-  if (out.status == 408 || out.status == 429 || out.status >= 500) {
-    attempt_result res;
-    res.outcome = attempt_result::kind::failed;
-    res.retryable = true;
-    res.message = what;
-    res.retry_after_ms = retry_after_ms(out.retry_after);
-    return res;
-  }
-  return failed(what);
+  return status_failure(out, std::move(what));
 }
 
 } // namespace ns

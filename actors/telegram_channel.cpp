@@ -4,7 +4,6 @@
 #include <boost/json/serialize.hpp>
 
 #include "actors/channels.hpp"
-#include "actors/webhook_instance.hpp"
 #include "config/error.hpp"
 
 namespace json = boost::json;
@@ -68,11 +67,7 @@ caf::expected<http_call> telegram_call(const json::object& config,
   if (auto* d = params.if_contains("disable_notification"))
     body["disable_notification"] = *d;
   call.body = json::serialize(body);
-  if (auto* t = config.if_contains("timeout_ms");
-      t && t->is_int64() && t->get_int64() > 0)
-    call.read_timeout = std::chrono::milliseconds(t->get_int64());
-  else
-    call.read_timeout = std::chrono::seconds(15);
+  call.read_timeout = call_timeout(config, std::chrono::seconds(15));
   return call;
 }
 
@@ -98,28 +93,19 @@ attempt_result telegram_outcome(const http_outcome& out,
     + hide(description, token);
   if (out.status >= 200 && out.status < 300) {
     auto* ok = obj != nullptr ? obj->if_contains("ok") : nullptr;
-    if (ok != nullptr && ok->is_bool() && ok->get_bool()) {
-      attempt_result res;
-      res.outcome = attempt_result::kind::succeeded;
-      return res;
-    }
+    if (ok != nullptr && ok->is_bool() && ok->get_bool())
+      return succeeded();
     return failed(what);
   }
-  if (out.status == 429 || out.status >= 500 || out.status == 408) {
-    attempt_result res;
-    res.outcome = attempt_result::kind::failed;
-    res.retryable = true;
-    res.message = what;
-    res.retry_after_ms = retry_after_ms(out.retry_after);
-    if (obj != nullptr)
-      if (auto* p = obj->if_contains("parameters"); p && p->is_object())
-        if (auto* ra = p->get_object().if_contains("retry_after");
-            ra && ra->is_number())
-          res.retry_after_ms
-            = std::min<uint64_t>(ra->to_number<uint64_t>(), 24 * 3600) * 1000;
-    return res;
-  }
-  return failed(what);
+  auto res = status_failure(out, std::move(what));
+  // Telegram names the wait in its answer (parameters.retry_after, seconds).
+  if (res.retryable && obj != nullptr)
+    if (auto* p = obj->if_contains("parameters"); p && p->is_object())
+      if (auto* ra = p->get_object().if_contains("retry_after");
+          ra && ra->is_number())
+        res.retry_after_ms
+          = std::min<uint64_t>(ra->to_number<uint64_t>(), 24 * 3600) * 1000;
+  return res;
 }
 
 } // namespace ns

@@ -11,7 +11,7 @@
 #include "actors/job_view.hpp"
 #include "store/keys.hpp"
 #include "actors/repeater.hpp"
-#include "actors/webhook_instance.hpp"
+#include "actors/webhook_channel.hpp"
 
 using namespace ns;
 
@@ -193,6 +193,39 @@ TEST(WebhookOutcome, MapsStatusesToRetryOrFail) {
   slow.status = 429;
   slow.retry_after = "3";
   EXPECT_EQ(classify(slow).retry_after_ms, 3000u);
+}
+
+TEST(WebhookOutcome, MessageIsOneLineOfTheAnswer) {
+  http_outcome o;
+  o.status = 400;
+  o.body = "bad\r\nrecipient" + std::string(300, 'x');
+  auto res = classify(o);
+  EXPECT_EQ(res.message.substr(0, 20), "HTTP 400: bad  recip");
+  EXPECT_EQ(res.message.find('\n'), std::string::npos);
+  EXPECT_EQ(res.message.size(), std::string{"HTTP 400: "}.size() + 200);
+}
+
+TEST(WebhookCall, CarriesConfigHeadersJobHeadersAndTimeout) {
+  adapter_record a;
+  a.config = boost::json::object{{"url", "http://127.0.0.1:9/hook"},
+                                 {"headers", {{"X-Team", "ops"}}},
+                                 {"timeout_ms", 2500}};
+  auto j = sample();
+  j.idempotency_key = "k-1";
+  auto call = webhook_call(a, j);
+  EXPECT_EQ(call.url, "http://127.0.0.1:9/hook");
+  auto has = [&](std::string_view k, std::string_view v) {
+    for (auto& [hk, hv] : call.headers)
+      if (hk == k && hv == v)
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(has("X-Team", "ops"));
+  EXPECT_TRUE(has("X-NS-Job-Id", j.id));
+  EXPECT_TRUE(has("Idempotency-Key", "k-1"));
+  EXPECT_EQ(call.read_timeout, std::chrono::milliseconds(2500));
+  a.config.erase("timeout_ms");
+  EXPECT_EQ(webhook_call(a, j).read_timeout, std::chrono::seconds(10));
 }
 
 TEST(WebhookOutcome, RetryAfterForms) {
