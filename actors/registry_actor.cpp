@@ -400,6 +400,17 @@ void delete_template(self_ptr self, const delete_template_request& req) {
   });
 }
 
+/// The handler of a request that changes the registry: `apply` runs once
+/// the writes before it are durable (run_serialized).
+template <class Request>
+auto serialized(self_ptr self, void (*apply)(self_ptr, const Request&)) {
+  return [self, apply](Request& req) {
+    run_serialized(self, [self, apply, req] {
+      apply(self, req);
+    });
+  };
+}
+
 } // namespace
 
 registry_actor::behavior_type
@@ -411,40 +422,16 @@ registry(registry_actor::stateful_pointer<registry_state> self,
   self->state.commit = commit;
   self->state.current = *self->state.view->get();
   return {
-    [self](create_client_request& req) {
-      run_serialized(self, [self, req] { create_client(self, req); });
-    },
-    [self](patch_client_request& req) {
-      run_serialized(self, [self, req] { patch_client(self, req); });
-    },
-    [self](delete_client_request& req) {
-      run_serialized(self, [self, req] { delete_client(self, req); });
-    },
-    [self](rotate_client_keys_request& req) {
-      run_serialized(self, [self, req] { rotate_client_keys(self, req); });
-    },
-    [self](create_adapter_request& req) {
-      run_serialized(self, [self, req] { create_adapter(self, req); });
-    },
-    [self](patch_adapter_request& req) {
-      run_serialized(self, [self, req] { patch_adapter(self, req); });
-    },
-    [self](delete_adapter_request& req) {
-      run_serialized(self, [self, req] { delete_adapter(self, req); });
-    },
-    [self](rotate_adapter_key_request& req) {
-      run_serialized(self, [self, req] { rotate_adapter_key(self, req); });
-    },
-    [self](put_template_request& req) {
-      run_serialized(self, [self, req] {
-        put_template(self, req);
-      });
-    },
-    [self](delete_template_request& req) {
-      run_serialized(self, [self, req] {
-        delete_template(self, req);
-      });
-    },
+    serialized(self, create_client),
+    serialized(self, patch_client),
+    serialized(self, delete_client),
+    serialized(self, rotate_client_keys),
+    serialized(self, create_adapter),
+    serialized(self, patch_adapter),
+    serialized(self, delete_adapter),
+    serialized(self, rotate_adapter_key),
+    serialized(self, put_template),
+    serialized(self, delete_template),
     [self](registry_write_done& done) {
       auto& st = self->state;
       if (done.op != st.in_flight) {

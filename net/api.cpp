@@ -137,6 +137,22 @@ reply_fn<T> reply_with(respond_fn respond, unsigned status, Render render) {
   };
 }
 
+/// Answers with the client as an admin sees it.
+reply_fn<client_result> reply_client(respond_fn respond, unsigned status) {
+  return reply_with<client_result>(std::move(respond), status,
+                                   [](const client_result& x) {
+                                     return client_json(x);
+                                   });
+}
+
+/// Answers with the adapter as an admin sees it.
+reply_fn<adapter_result> reply_adapter(respond_fn respond, unsigned status) {
+  return reply_with<adapter_result>(std::move(respond), status,
+                                    [](const adapter_result& x) {
+                                      return adapter_admin_json(x);
+                                    });
+}
+
 reply_fn<caf::unit_t> reply_no_content(respond_fn respond) {
   return [respond = std::move(respond)](caf::expected<caf::unit_t> res) {
     respond(res ? no_content() : error_response(res.error()));
@@ -506,26 +522,20 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
       auto spec = parse_client_spec(req.body);
       if (!spec)
         return respond(error_response(spec.error()));
-      caf::anon_send(ctx.registry,
-                     create_client_request{
-                       std::move(*spec),
-                       reply_with<client_result>(std::move(respond), 201,
-                                                 [](const client_result& x) {
-                                                   return client_json(x);
-                                                 })});
+      caf::anon_send(
+        ctx.registry,
+        create_client_request{std::move(*spec),
+                              reply_client(std::move(respond), 201)});
       return;
     }
     case endpoint::patch_client: {
       auto patch = parse_client_patch(req.body);
       if (!patch)
         return respond(error_response(patch.error()));
-      caf::anon_send(ctx.registry,
-                     patch_client_request{
-                       r.param, std::move(*patch),
-                       reply_with<client_result>(std::move(respond), 200,
-                                                 [](const client_result& x) {
-                                                   return client_json(x);
-                                                 })});
+      caf::anon_send(
+        ctx.registry,
+        patch_client_request{r.param, std::move(*patch),
+                             reply_client(std::move(respond), 200)});
       return;
     }
     case endpoint::delete_client:
@@ -564,28 +574,20 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
       auto spec = parse_adapter_spec(req.body);
       if (!spec)
         return respond(error_response(spec.error()));
-      caf::anon_send(ctx.registry,
-                     create_adapter_request{
-                       std::move(*spec),
-                       reply_with<adapter_result>(std::move(respond), 201,
-                                                  [](const adapter_result& x) {
-                                                    return adapter_admin_json(
-                                                      x);
-                                                  })});
+      caf::anon_send(
+        ctx.registry,
+        create_adapter_request{std::move(*spec),
+                               reply_adapter(std::move(respond), 201)});
       return;
     }
     case endpoint::patch_adapter: {
       auto patch = parse_adapter_patch(req.body);
       if (!patch)
         return respond(error_response(patch.error()));
-      caf::anon_send(ctx.registry,
-                     patch_adapter_request{
-                       r.param, std::move(*patch),
-                       reply_with<adapter_result>(std::move(respond), 200,
-                                                  [](const adapter_result& x) {
-                                                    return adapter_admin_json(
-                                                      x);
-                                                  })});
+      caf::anon_send(
+        ctx.registry,
+        patch_adapter_request{r.param, std::move(*patch),
+                              reply_adapter(std::move(respond), 200)});
       return;
     }
     case endpoint::delete_adapter:
