@@ -194,29 +194,6 @@ std::optional<response> require_client(const identity& id) {
   return unauthorized("missing credentials: send X-Api-Key: <client key>");
 }
 
-/// The 202 body of one accepted job, written directly: it is on the accept
-/// path of every job. Ids, states and times are ASCII made by ns, so nothing
-/// needs escaping. The key order is batch_answer_body's.
-std::string accepted_text(const job_record& job) {
-  std::string out;
-  out.reserve(160);
-  out += R"({"job_id":")";
-  out += job.id;
-  out += R"(","state":")";
-  out += to_string(job.state);
-  out += R"(","create_time":")";
-  out += clock::rfc3339(job.create_ms);
-  out += R"(","expire_time":")";
-  out += clock::rfc3339(job.expire_ms);
-  if (job.scheduled_ms != 0) {
-    out += R"(","scheduled_at":")";
-    out += clock::rfc3339(job.scheduled_ms);
-  }
-  out += R"("})";
-  return out;
-}
-
-
 /// Everything the job routes share: the node's context and the per-client
 /// token buckets.
 struct job_routes {
@@ -267,7 +244,7 @@ struct job_routes {
                return respond(error_response(rec.error()));
              response res;
              res.status = duplicate ? 200 : 202;
-             res.body = accepted_text(*rec);
+             res.body = accepted_body(*rec);
              respond(std::move(res));
            });
   }

@@ -44,7 +44,38 @@ private:
   std::string text_;
 };
 
+/// One accepted job's object; `scheduled` empty when it is not scheduled.
+void append_accepted(std::string& out, std::string_view id, job_state state,
+                     std::string_view created, std::string_view expires,
+                     std::string_view scheduled) {
+  out += R"({"job_id":)";
+  append_string(out, id);
+  out += R"(,"state":)";
+  append_string(out, to_string(state));
+  out += R"(,"create_time":")";
+  out += created;
+  out += R"(","expire_time":")";
+  out += expires;
+  out += '"';
+  if (!scheduled.empty()) {
+    out += R"(,"scheduled_at":")";
+    out += scheduled;
+    out += '"';
+  }
+  out += '}';
+}
+
 } // namespace
+
+std::string accepted_body(const job_record& job) {
+  std::string out;
+  out.reserve(160);
+  append_accepted(out, job.id, job.state, clock::rfc3339(job.create_ms),
+                  clock::rfc3339(job.expire_ms),
+                  job.scheduled_ms != 0 ? clock::rfc3339(job.scheduled_ms)
+                                        : std::string{});
+  return out;
+}
 
 batch_result batch_accepted(job_record&& job) {
   batch_result out;
@@ -75,22 +106,10 @@ std::string batch_answer_body(const std::vector<batch_result>& results) {
       out += '}';
       continue;
     }
-    // The key order of the single-job answer (accepted_text in api.cpp).
-    out += R"({"job_id":)";
-    append_string(out, r.job_id);
-    out += R"(,"state":)";
-    append_string(out, to_string(r.state));
-    out += R"(,"create_time":")";
-    out += created(r.create_ms);
-    out += R"(","expire_time":")";
-    out += expires(r.expire_ms);
-    out += '"';
-    if (r.scheduled_ms != 0) {
-      out += R"(,"scheduled_at":")";
-      out += scheduled(r.scheduled_ms);
-      out += '"';
-    }
-    out += '}';
+    append_accepted(out, r.job_id, r.state, created(r.create_ms),
+                    expires(r.expire_ms),
+                    r.scheduled_ms != 0 ? scheduled(r.scheduled_ms)
+                                        : std::string_view{});
   }
   out += "]}";
   return out;

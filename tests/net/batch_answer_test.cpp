@@ -57,6 +57,23 @@ batch_result failed(caf::error err) {
 
 } // namespace
 
+TEST(AcceptedAnswer, IsTheBatchEntryOfTheSameJob) {
+  for (uint64_t scheduled : {uint64_t{0}, uint64_t{1'795'000'060'000}})
+    for (std::string id : {"node-1-00a1", "we\"ird\\id"}) {
+      job_record job;
+      job.id = id;
+      job.state = scheduled != 0 ? job_state::scheduled : job_state::queued;
+      job.create_ms = 1'795'000'000'123;
+      job.expire_ms = 1'795'086'400'000;
+      job.scheduled_ms = scheduled;
+      auto copy = job;
+      auto whole = tree_answer({batch_accepted(std::move(copy))});
+      // {"results":[<entry>]}
+      auto entry = whole.substr(12, whole.size() - 14);
+      EXPECT_EQ(accepted_body(job), entry) << id << " " << scheduled;
+    }
+}
+
 TEST(BatchAnswer, AcceptedJobsMatchTheTree) {
   std::vector<batch_result> xs;
   for (uint64_t i = 0; i < 5; ++i)
