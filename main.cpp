@@ -3,8 +3,8 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -62,9 +62,9 @@ caf::expected<std::string> admin_token(const ns::config::options& opts) {
     return ns::make_error(ns::ec::store_failure,
                           "cannot write " + tmp + ": " + std::strerror(errno));
   auto line = token + "\n";
-  bool ok = ::write(fd, line.data(), line.size())
-              == static_cast<ssize_t>(line.size())
-            && ::fsync(fd) == 0;
+  bool ok
+    = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size())
+    && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0)
     return ns::make_error(ns::ec::store_failure,
@@ -162,8 +162,9 @@ int main(int argc, char** argv) {
       // /readyz turns 200 only after the manager rebuilt every job's actor
       // and timers: its first answer comes after its start-up.
       std::promise<void> recovered_all;
-      caf::anon_send(jobs, ns::stats_query{
-                             [&](std::string) { recovered_all.set_value(); }});
+      caf::anon_send(jobs, ns::stats_query{[&](std::string) {
+                       recovered_all.set_value();
+                     }});
       recovered_all.get_future().wait();
     }
     auto registry = sys.spawn(ns::registry, view, &commit, jobs);
@@ -193,10 +194,10 @@ int main(int argc, char** argv) {
       jobs = ns::job_manager_actor{};
     };
 
-    http.emplace(opts.http,
-                 ns::net::make_api(ns::net::api_context{
-                   registry, view, *token, ready, jobs, ingest, &commit,
-                   board}));
+    http.emplace(
+      opts.http,
+      ns::net::make_api(ns::net::api_context{registry, view, *token, ready,
+                                             jobs, ingest, &commit, board}));
     if (auto err = http->start()) {
       http.reset();
       shutdown();

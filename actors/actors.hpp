@@ -42,8 +42,7 @@ using repeater_actor
 /// that leaves detaches first: the answer comes after every job handed to it.
 using adapter_actor
   = caf::typed_actor<caf::reacts_to<enqueue_job>, caf::reacts_to<enqueue_jobs>,
-                     caf::reacts_to<want_work>,
-                     caf::reacts_to<adapter_changed>,
+                     caf::reacts_to<want_work>, caf::reacts_to<adapter_changed>,
                      caf::reacts_to<atom::wake>,
                      caf::replies_to<atom::detach, caf::actor>::with<bool>>;
 
@@ -52,10 +51,9 @@ using adapter_actor
 using job_manager_actor = caf::typed_actor<
   caf::reacts_to<jobs_accepted>, caf::reacts_to<job_query>,
   caf::reacts_to<stats_query>, caf::reacts_to<metrics_query>,
-  caf::reacts_to<adapter_changed>,
-  caf::reacts_to<job_done>, caf::reacts_to<job_transition>,
-  caf::reacts_to<atom::tick>, caf::reacts_to<atom::due>,
-  caf::reacts_to<atom::persisted, std::string>,
+  caf::reacts_to<adapter_changed>, caf::reacts_to<job_done>,
+  caf::reacts_to<job_transition>, caf::reacts_to<atom::tick>,
+  caf::reacts_to<atom::due>, caf::reacts_to<atom::persisted, std::string>,
   caf::replies_to<atom::attach, std::string>::with<caf::actor>>;
 
 } // namespace ns

@@ -60,7 +60,9 @@ void dispatch(self_ptr self) {
 
 void drop_instance(self_ptr self, const caf::actor_addr& who) {
   auto& xs = self->state.instances;
-  std::erase_if(xs, [&](auto& x) { return x.first.address() == who; });
+  std::erase_if(xs, [&](auto& x) {
+    return x.first.address() == who;
+  });
   self->state.next_instance = 0;
 }
 
@@ -73,8 +75,9 @@ adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
   auto& st = self->state;
   st.entry = std::move(entry);
   st.ctx = std::move(ctx);
-  self->set_down_handler(
-    [self](const caf::down_msg& dm) { drop_instance(self, dm.source); });
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    drop_instance(self, dm.source);
+  });
   st.refilled_ms = clock::now_ms();
   if (auto send = channel_sender(st.entry->rec.type, *st.ctx)) {
     auto inst = self->spawn<caf::linked>(channel_instance,
@@ -99,8 +102,9 @@ adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
     },
     [self](const want_work& w) {
       auto& xs = self->state.instances;
-      auto i = std::find_if(xs.begin(), xs.end(),
-                            [&](auto& x) { return x.first == w.instance; });
+      auto i = std::find_if(xs.begin(), xs.end(), [&](auto& x) {
+        return x.first == w.instance;
+      });
       if (i == xs.end()) {
         self->monitor(w.instance);
         xs.emplace_back(w.instance, w.credit);

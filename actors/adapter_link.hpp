@@ -1,8 +1,8 @@
 #pragma once
 
-#include "actors/job.hpp"
-
 #include <string>
+
+#include "actors/job.hpp"
 
 namespace ns {
 

@@ -19,7 +19,7 @@ void forget(self_ptr self) {
   store::write_batch batch;
   batch.erase(store::cf::callbacks, store::keys::callback(st.job_id, st.url));
   // Losing this erase only means one more delivery after a restart.
-  (void) st.ctx->commit->submit(std::move(batch), [](const caf::error&) {});
+  (void)st.ctx->commit->submit(std::move(batch), [](const caf::error&) {});
   self->quit();
 }
 
@@ -37,10 +37,9 @@ void attempt(self_ptr self) {
   http_call call;
   call.url = st.url;
   call.body = st.body;
-  call.headers.emplace_back("X-NS-Signature",
-                            "sha256="
-                              + credentials::hmac_sha256_hex(
-                                client->signing_secret, st.body));
+  call.headers.emplace_back(
+    "X-NS-Signature",
+    "sha256=" + credentials::hmac_sha256_hex(client->signing_secret, st.body));
   call.headers.emplace_back("X-NS-Job-Id", st.job_id);
   call.read_timeout = std::chrono::seconds(10);
   auto hdl = caf::actor_cast<caf::actor>(self);
@@ -75,8 +74,8 @@ caf::behavior callback(self_ptr self, std::shared_ptr<const job_context> ctx,
       // are worth another try.
       if (permanent
           || (status != 0 && status != 408 && status != 429 && status < 500)) {
-        log::warning() << "callback for job " << st.job_id << " to "
-                       << st.url << " failed for good: " << why;
+        log::warning() << "callback for job " << st.job_id << " to " << st.url
+                       << " failed for good: " << why;
         forget(self);
         return;
       }
@@ -95,9 +94,13 @@ caf::behavior callback(self_ptr self, std::shared_ptr<const job_context> ctx,
             self->delayed_send(self, std::chrono::milliseconds(d.delay_ms),
                                atom::retry::value);
           },
-          [self](const caf::error&) { forget(self); });
+          [self](const caf::error&) {
+            forget(self);
+          });
     },
-    [self](atom::retry) { attempt(self); },
+    [self](atom::retry) {
+      attempt(self);
+    },
   };
 }
 

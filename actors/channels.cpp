@@ -81,11 +81,11 @@ send_fn channel_sender(adapter_type type, const job_context& ctx) {
     case adapter_type::webhook: return webhook_sender(ctx.http);
     case adapter_type::smtp: return with_params(smtp_sender(ctx.smtp));
     case adapter_type::telegram:
-      return with_params(http_sender(
-        ctx.http, telegram_call,
-        [](const http_outcome& out, const json::object& cfg) {
-          return telegram_outcome(out, cfg);
-        }));
+      return with_params(
+        http_sender(ctx.http, telegram_call,
+                    [](const http_outcome& out, const json::object& cfg) {
+                      return telegram_outcome(out, cfg);
+                    }));
     case adapter_type::sms:
       return with_params(
         http_sender(ctx.http, sms_call,
@@ -139,8 +139,8 @@ uint64_t retry_after_ms(const std::string& header) {
   if (header.empty())
     return 0;
   uint64_t secs = 0;
-  auto [ptr, err] = std::from_chars(header.data(),
-                                    header.data() + header.size(), secs);
+  auto [ptr, err]
+    = std::from_chars(header.data(), header.data() + header.size(), secs);
   if (err == std::errc{} && ptr == header.data() + header.size())
     return std::min<uint64_t>(secs, 24 * 3600) * 1000;
   // An HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT".

@@ -24,9 +24,9 @@ namespace ns {
 
 /// Sends one job as its channel does; `done` runs once, on any thread, and
 /// must not block.
-using send_fn = std::function<void(const adapter_entry& adapter,
-                                   const job_record& job,
-                                   std::function<void(attempt_result)> done)>;
+using send_fn
+  = std::function<void(const adapter_entry& adapter, const job_record& job,
+                       std::function<void(attempt_result)> done)>;
 
 /// Sends one job's final params (templates rendered): what a channel that
 /// sends params (all but webhook) implements.

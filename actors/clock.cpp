@@ -65,8 +65,8 @@ std::optional<uint64_t> parse_rfc3339(std::string_view s) {
   int y, mo, d, h, mi, se;
   if (!digits(0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(5, 2, mo)
       || s[7] != '-' || !digits(8, 2, d) || (s[10] != 'T' && s[10] != 't')
-      || !digits(11, 2, h) || s[13] != ':' || !digits(14, 2, mi)
-      || s[16] != ':' || !digits(17, 2, se))
+      || !digits(11, 2, h) || s[13] != ':' || !digits(14, 2, mi) || s[16] != ':'
+      || !digits(17, 2, se))
     return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
     return std::nullopt;

@@ -105,7 +105,7 @@ std::string hash_key(std::string_view key) {
   unsigned int len = 0;
   if (sha256 == nullptr
       || EVP_Digest(key.data(), key.size(), md.data(), &len, sha256, nullptr)
-           != 1)
+        != 1)
     throw std::runtime_error("EVP_Digest(sha256) failed");
   return hex(md.data(), len);
 }

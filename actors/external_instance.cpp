@@ -1,9 +1,9 @@
 #include "actors/external_instance.hpp"
 
+#include <caf/send.hpp>
+
 #include "actors/clock.hpp"
 #include "config/log.hpp"
-
-#include <caf/send.hpp>
 
 namespace ns {
 

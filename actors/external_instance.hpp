@@ -1,17 +1,17 @@
 #pragma once
 
-#include "actors/actors.hpp"
-#include "actors/adapter_link.hpp"
-#include "actors/instance_board.hpp"
-
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/adapter_link.hpp"
+#include "actors/instance_board.hpp"
 
 namespace ns {
 

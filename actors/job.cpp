@@ -108,18 +108,13 @@ constexpr size_t last_error_field = 6;
 } // namespace
 
 resident_job::resident_job(const job_record& x)
-  : priority(x.priority),
-    state(x.state),
-    attempts(x.attempts),
-    create_ms(x.create_ms),
-    expire_ms(x.expire_ms),
-    scheduled_ms(x.scheduled_ms),
-    start_ms(x.start_ms),
-    finish_ms(x.finish_ms),
+  : priority(x.priority), state(x.state), attempts(x.attempts),
+    create_ms(x.create_ms), expire_ms(x.expire_ms),
+    scheduled_ms(x.scheduled_ms), start_ms(x.start_ms), finish_ms(x.finish_ms),
     retry_at_ms(x.retry_at_ms) {
-  auto fields = {&x.id,     &x.client_id,       &x.adapter,
-                 &x.params, &x.idempotency_key, &x.callback_url,
-                 &x.last_error};
+  auto fields
+    = {&x.id,           &x.client_id, &x.adapter, &x.params, &x.idempotency_key,
+       &x.callback_url, &x.last_error};
   size_t size = 0;
   for (auto* f : fields)
     size += varint_size(f->size()) + f->size();
@@ -202,7 +197,7 @@ std::string_view to_string(job_state x) {
 
 bool is_final(job_state x) {
   return x == job_state::succeeded || x == job_state::failed
-         || x == job_state::expired || x == job_state::canceled;
+    || x == job_state::expired || x == job_state::canceled;
 }
 
 std::string_view to_string(job_priority x) {

@@ -71,9 +71,9 @@ void change(self_ptr self, job_state to, std::string error = {}) {
 
 void enqueue(self_ptr self) {
   auto& st = self->state;
-  self->send(st.adapter,
-             enqueue_job{caf::actor_cast<caf::actor>(self), st.job.priority,
-                         st.seq});
+  self->send(
+    st.adapter,
+    enqueue_job{caf::actor_cast<caf::actor>(self), st.job.priority, st.seq});
 }
 
 bool past_expiry(const resident_job& job) {
@@ -84,7 +84,7 @@ bool past_expiry(const resident_job& job) {
 /// once; running ones wait for their instance.
 bool waiting(job_state s) {
   return s == job_state::scheduled || s == job_state::queued
-         || s == job_state::retrying;
+    || s == job_state::retrying;
 }
 
 void on_failure(self_ptr self, const attempt_result& res) {
@@ -176,8 +176,9 @@ void start(self_ptr self, bool queued) {
     // Crashed while an attempt was out: deliver again (at least once).
     change(self, job_state::queued);
   } else if (job.state == job_state::canceling) {
-    change(self, job_state::canceled, "canceled; outcome of the last attempt "
-                                      "unknown after a restart");
+    change(self, job_state::canceled,
+           "canceled; outcome of the last attempt "
+           "unknown after a restart");
     return;
   }
   if (past_expiry(job)) {
@@ -199,8 +200,7 @@ void start(self_ptr self, bool queued) {
       if (!queued)
         enqueue(self);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -273,10 +273,8 @@ caf::result<job_record> cancel(self_ptr self) {
 
 caf::result<job_record> on_request(self_ptr self, job_request& req) {
   switch (req.kind) {
-    case job_query_kind::get:
-      break;
-    case job_query_kind::cancel:
-      return cancel(self);
+    case job_query_kind::get: break;
+    case job_query_kind::cancel: return cancel(self);
     case job_query_kind::subscribe: {
       auto& cbs = self->state.callbacks;
       if (std::find(cbs.begin(), cbs.end(), req.callback_url) == cbs.end())
@@ -345,9 +343,7 @@ void on_event(self_ptr self, const job_event& ev) {
       change(self, job_state::queued);
       enqueue(self);
       return;
-    case job_signal::persisted:
-      on_persisted(self, ev.write_no);
-      return;
+    case job_signal::persisted: on_persisted(self, ev.write_no); return;
     case job_signal::adapter_gone:
       // Its instances are gone too: an attempt under way has nobody left to
       // report on it.
@@ -382,10 +378,18 @@ job(job_actor::stateful_pointer<job_actor_state> self, resident_job rec,
   start(self, queued);
   // Four handlers: each one costs every live job actor (see job_event).
   return {
-    [self](const take_job& req) { return take(self, req); },
-    [self](const attempt_result& res) { on_result(self, res); },
-    [self](job_request& req) { return on_request(self, req); },
-    [self](const job_event& ev) { on_event(self, ev); },
+    [self](const take_job& req) {
+      return take(self, req);
+    },
+    [self](const attempt_result& res) {
+      on_result(self, res);
+    },
+    [self](job_request& req) {
+      return on_request(self, req);
+    },
+    [self](const job_event& ev) {
+      on_event(self, ev);
+    },
   };
 }
 

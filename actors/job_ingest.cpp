@@ -28,12 +28,12 @@ store::retention job_retention(uint64_t keep_ms) {
     auto state = peek_state(value);
     auto finished = peek_finish_ms(value);
     return state && is_final(*state) && finished && *finished != 0
-           && *finished + keep_ms < clock::now_ms();
+      && *finished + keep_ms < clock::now_ms();
   };
   out.idempotency = [](std::string_view, std::string_view value) {
     auto e = store::keys::parse_idempotency_value(value);
-    return e && e->created_ms + job_ingest::idempotency_window_ms
-                  < clock::now_ms();
+    return e
+      && e->created_ms + job_ingest::idempotency_window_ms < clock::now_ms();
   };
   return out;
 }
@@ -42,12 +42,11 @@ job_ingest::job_ingest(store::group_commit& commit,
                        std::shared_ptr<registry_view> view,
                        job_manager_actor manager, std::string node_id,
                        std::shared_ptr<node_metrics> metrics)
-  : commit_(commit),
-    view_(std::move(view)),
-    manager_(std::move(manager)),
-    node_id_(std::move(node_id)),
-    metrics_(std::move(metrics)) {
-  commit_.on_commit_end([this] { hand_over(); });
+  : commit_(commit), view_(std::move(view)), manager_(std::move(manager)),
+    node_id_(std::move(node_id)), metrics_(std::move(metrics)) {
+  commit_.on_commit_end([this] {
+    hand_over();
+  });
 }
 
 void job_ingest::observe_accept(std::chrono::steady_clock::time_point t0) {
@@ -105,8 +104,7 @@ prepare_params(const adapter_entry& entry, job_submission& sub) {
       return rendered.error();
     params["template_version"] = rendered->version;
     sub.params_text = boost::json::serialize(params);
-    if (auto err
-        = check_channel_params(entry.rec, rendered->params))
+    if (auto err = check_channel_params(entry.rec, rendered->params))
       return err;
     return std::optional<boost::json::value>{std::move(rendered->params)};
   }
@@ -129,8 +127,8 @@ void job_ingest::submit(
                            R"({"field":"adapter"})"));
   if (!client.adapters.allows(sub.adapter))
     return done(make_error(ec::adapter_not_allowed,
-                           "client '" + client.name
-                             + "' may not use adapter '" + sub.adapter + "'",
+                           "client '" + client.name + "' may not use adapter '"
+                             + sub.adapter + "'",
                            R"({"field":"adapter"})"));
   // Templates render here so that a bad one is a 422 now, and the schema
   // and the channel's own checks see the params that will be sent.
@@ -163,8 +161,8 @@ void job_ingest::submit(
   job.state = job_state::queued;
   if (sub.scheduled_ms && *sub.scheduled_ms > now) {
     if (*sub.scheduled_ms >= job.expire_ms)
-      return done(field_error("scheduled_at",
-                              "scheduled_at must be before expire_time"));
+      return done(
+        field_error("scheduled_at", "scheduled_at must be before expire_time"));
     job.scheduled_ms = *sub.scheduled_ms;
     job.state = job_state::scheduled;
   }
@@ -192,16 +190,16 @@ void job_ingest::submit(
   };
   if (job.idempotency_key.empty()) {
     auto shared = std::make_shared<job_record>(std::move(job));
-    auto ok = commit_.submit(
-      std::move(batch),
-      [this, shared, done, t0](const caf::error& err) mutable {
-        if (err)
-          return done(err);
-        observe_accept(t0);
-        // Runs once: its copy of `done` moves on (`done` itself is still
-        // needed should the submit fail).
-        durable(std::move(*shared), std::move(done));
-      });
+    auto ok
+      = commit_.submit(std::move(batch),
+                       [this, shared, done, t0](const caf::error& err) mutable {
+                         if (err)
+                           return done(err);
+                         observe_accept(t0);
+                         // Runs once: its copy of `done` moves on (`done`
+                         // itself is still needed should the submit fail).
+                         durable(std::move(*shared), std::move(done));
+                       });
     if (!ok)
       done(overloaded());
     return;

@@ -47,8 +47,8 @@ adapter_actor adapter_for(self_ptr self, const std::string& name) {
   if (entry == nullptr)
     return adapter_actor{};
   auto shared = st.ctx->view->get()->adapters.at(name);
-  auto hdl = self->spawn(adapter, shared,
-                         std::shared_ptr<const job_context>{st.ctx});
+  auto hdl
+    = self->spawn(adapter, shared, std::shared_ptr<const job_context>{st.ctx});
   st.adapters.emplace(name, hdl);
   return hdl;
 }
@@ -61,7 +61,8 @@ void arm_due(self_ptr self, uint64_t at_ms) {
     return;
   st.due_armed_ms = at_ms;
   auto now = clock::now_ms();
-  self->delayed_send(self, std::chrono::milliseconds(at_ms > now ? at_ms - now : 0),
+  self->delayed_send(self,
+                     std::chrono::milliseconds(at_ms > now ? at_ms - now : 0),
                      atom::due::value);
 }
 
@@ -108,13 +109,12 @@ void spawn_job(self_ptr self, job_record rec,
   // The packed form, not the record: a lazy actor holds its spawn arguments
   // until it starts.
   auto packed = resident_job{rec};
-  auto hdl = ready ? self->spawn<caf::lazy_init>(
-                       job, std::move(packed), std::move(callbacks), seq, ad,
-                       std::shared_ptr<const job_context>{st.ctx}, true)
-                   : self->spawn(job, std::move(packed), std::move(callbacks),
-                                 seq, ad,
-                                 std::shared_ptr<const job_context>{st.ctx},
-                                 false);
+  auto hdl = ready
+    ? self->spawn<caf::lazy_init>(
+      job, std::move(packed), std::move(callbacks), seq, ad,
+      std::shared_ptr<const job_context>{st.ctx}, true)
+    : self->spawn(job, std::move(packed), std::move(callbacks), seq, ad,
+                  std::shared_ptr<const job_context>{st.ctx}, false);
   if (ready)
     enqueue_later(self, ad,
                   enqueue_job{caf::actor_cast<caf::actor>(hdl), priority, seq});
@@ -129,11 +129,11 @@ std::vector<std::string> stored_callbacks(self_ptr self,
                                           const std::string& job_id) {
   std::vector<std::string> out;
   auto prefix = store::keys::callback_prefix(job_id);
-  (void) self->state.db->scan(store::cf::callbacks, prefix,
-                              [&](std::string_view key, std::string_view) {
-                                out.emplace_back(key.substr(prefix.size()));
-                                return true;
-                              });
+  (void)self->state.db->scan(store::cf::callbacks, prefix,
+                             [&](std::string_view key, std::string_view) {
+                               out.emplace_back(key.substr(prefix.size()));
+                               return true;
+                             });
   return out;
 }
 
@@ -193,8 +193,7 @@ void refill(self_ptr self) {
 /// A job that rests in the store ends without ever getting an actor
 /// (canceled, or expired by the due timer).
 void finish_resting(self_ptr self, job_record rec, job_state to,
-                    std::string why,
-                    reply_fn<job_record> reply = nullptr) {
+                    std::string why, reply_fn<job_record> reply = nullptr) {
   auto& st = self->state;
   rec.state = to;
   rec.finish_ms = clock::now_ms();
@@ -218,8 +217,8 @@ void finish_resting(self_ptr self, job_record rec, job_state to,
     });
   if (!ok) {
     if (reply)
-      reply(make_error(ec::overloaded,
-                       "the store is not keeping up; try again"));
+      reply(
+        make_error(ec::overloaded, "the store is not keeping up; try again"));
     else // an expiry: look again shortly
       arm_due(self, clock::now_ms() + 200);
     return;
@@ -247,18 +246,18 @@ void check_due(self_ptr self) {
   auto now = clock::now_ms();
   std::vector<std::string> due_ids;
   uint64_t next = 0;
-  (void) st.db->scan(store::cf::due, "",
-                     [&](std::string_view key, std::string_view) {
-                       auto e = store::keys::parse_due(key);
-                       if (!e)
-                         return true;
-                       if (e->at_ms > now) {
-                         next = e->at_ms;
-                         return false;
-                       }
-                       due_ids.emplace_back(e->job_id);
-                       return true;
-                     });
+  (void)st.db->scan(store::cf::due, "",
+                    [&](std::string_view key, std::string_view) {
+                      auto e = store::keys::parse_due(key);
+                      if (!e)
+                        return true;
+                      if (e->at_ms > now) {
+                        next = e->at_ms;
+                        return false;
+                      }
+                      due_ids.emplace_back(e->job_id);
+                      return true;
+                    });
   for (auto& id : due_ids) {
     if (auto* j = st.live.find(id)) {
       self->send(j->hdl, job_event{job_signal::expire});
@@ -326,14 +325,12 @@ void answer_from_store(self_ptr self, const job_query& q) {
     return;
   }
   switch (q.kind) {
-    case job_query_kind::get:
-      q.reply(std::move(*rec));
-      return;
+    case job_query_kind::get: q.reply(std::move(*rec)); return;
     case job_query_kind::cancel:
       if (is_final(rec->state) || st.tombstones.count(rec->id) != 0) {
-        q.reply(make_error(ec::already_final,
-                           "job is already "
-                             + std::string{to_string(rec->state)}));
+        q.reply(
+          make_error(ec::already_final,
+                     "job is already " + std::string{to_string(rec->state)}));
         return;
       }
       // Resting in the backlog: it never ran, so it ends here.
@@ -374,8 +371,9 @@ std::string stats_json(self_ptr self) {
     {"ingest_per_s", st.ingest_rate},
     {"delivery_per_s", st.delivery_rate},
     {"store_pending_writes", st.ctx->commit->pending()},
-    {"note", "final-state counts are since this node started; 'jobs' counts "
-             "jobs with an actor, 'backlog_jobs' those waiting in the store"},
+    {"note",
+     "final-state counts are since this node started; 'jobs' counts "
+     "jobs with an actor, 'backlog_jobs' those waiting in the store"},
   };
   return boost::json::serialize(out);
 }
@@ -400,7 +398,7 @@ std::string metrics_text(self_ptr self) {
         if (is_final(state) != finals)
           continue;
         auto labels = "adapter=\"" + label_value(name) + "\",state=\""
-                      + std::string{to_string(state)} + "\"";
+          + std::string{to_string(state)} + "\"";
         render_metric(out, finals ? "ns_jobs_finished_total" : "ns_jobs", "",
                       "", labels, static_cast<double>(c.by_state[i]));
       }
@@ -446,8 +444,7 @@ std::string metrics_text(self_ptr self) {
 
 } // namespace
 
-caf::expected<recovery> recover_jobs(const store::db& db,
-                                     uint64_t max_live) {
+caf::expected<recovery> recover_jobs(const store::db& db, uint64_t max_live) {
   recovery out;
   std::unordered_map<std::string, size_t> index;
   caf::error failure;
@@ -528,9 +525,8 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
     for (auto& [rec, url] : recovered->final_callbacks)
       start_callbacks(self, rec, {url});
     st.backlog = std::move(recovered->backlog);
-    log::info() << "recovery: " << recovered->jobs.size()
-                << " jobs resumed, " << st.backlog.resting
-                << " waiting in the backlog, "
+    log::info() << "recovery: " << recovered->jobs.size() << " jobs resumed, "
+                << st.backlog.resting << " waiting in the backlog, "
                 << recovered->final_callbacks.size() << " callbacks pending";
     recovered.reset();
   }
@@ -543,8 +539,9 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
   // system can finish at shutdown.
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     auto& st = self->state;
-    st.live.for_each(
-      [&](const live_jobs::entry& j) { self->send_exit(j.hdl, msg.reason); });
+    st.live.for_each([&](const live_jobs::entry& j) {
+      self->send_exit(j.hdl, msg.reason);
+    });
     for (auto& [addr, cb] : st.callbacks)
       self->send_exit(cb, msg.reason);
     for (auto& [name, ad] : st.adapters)
@@ -571,8 +568,8 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
       auto client = q.client_id;
       auto check = [reply, client](job_record& rec) {
         if (rec.client_id != client)
-          reply(make_error(ec::not_found,
-                           "job '" + rec.id + "' does not exist"));
+          reply(
+            make_error(ec::not_found, "job '" + rec.id + "' does not exist"));
         else
           reply(std::move(rec));
       };
@@ -596,8 +593,9 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
                   check(rec);
                   return;
                 }
-                self->request(hdl, caf::infinite,
-                              job_request{job_query_kind::cancel, {}})
+                self
+                  ->request(hdl, caf::infinite,
+                            job_request{job_query_kind::cancel, {}})
                   .then(check, fail);
               },
               fail);
@@ -611,16 +609,21 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
                   check(rec);
                   return;
                 }
-                self->request(hdl, caf::infinite,
-                              job_request{job_query_kind::subscribe, url})
+                self
+                  ->request(hdl, caf::infinite,
+                            job_request{job_query_kind::subscribe, url})
                   .then(check, fail);
               },
               fail);
           return;
       }
     },
-    [self](const stats_query& q) { q.reply(stats_json(self)); },
-    [self](const metrics_query& q) { q.reply(metrics_text(self)); },
+    [self](const stats_query& q) {
+      q.reply(stats_json(self));
+    },
+    [self](const metrics_query& q) {
+      q.reply(metrics_text(self));
+    },
     [self](const adapter_changed& change) {
       auto& st = self->state;
       if (change.entry) {
@@ -656,13 +659,16 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
       st.live.erase(d.job.id);
       start_callbacks(self, d.job, d.callbacks);
       // Refill in steps, not one store scan per finished job.
-      auto step = std::max<uint64_t>(1, std::min<uint64_t>(256, st.max_live / 4));
+      auto step
+        = std::max<uint64_t>(1, std::min<uint64_t>(256, st.max_live / 4));
       if (st.live.size() + step <= st.max_live) {
         refill(self);
         flush_enqueues(self);
       }
     },
-    [self](atom::due) { check_due(self); },
+    [self](atom::due) {
+      check_due(self);
+    },
     [self](atom::attach, const std::string& name) -> caf::result<caf::actor> {
       // An external instance proxy joins its adapter's queue.
       auto hdl = adapter_for(self, name);

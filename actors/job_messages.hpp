@@ -20,7 +20,8 @@
 
 namespace ns {
 
-// -- HTTP front -> job manager -------------------------------------------------
+// -- HTTP front -> job manager
+// -------------------------------------------------
 
 /// Jobs that one group commit made durable (their 202s follow): give them
 /// actors, or let them rest in the backlog.
@@ -51,7 +52,8 @@ struct metrics_query {
   std::function<void(std::string text)> reply;
 };
 
-// -- registry -> job manager -----------------------------------------------------
+// -- registry -> job manager
+// -----------------------------------------------------
 
 /// An adapter was created, changed (config, blocked, ...) or deleted.
 struct adapter_changed {
@@ -60,7 +62,8 @@ struct adapter_changed {
   std::shared_ptr<const adapter_entry> entry;
 };
 
-// -- job manager / adapter / instances <-> job actor ------------------------------
+// -- job manager / adapter / instances <-> job actor
+// ------------------------------
 
 /// An instance asks the job for its payload; the job starts running unless it
 /// was canceled or expired meanwhile (then the reply is an error).
@@ -137,7 +140,8 @@ struct cancel_attempt {
   std::string job_id;
 };
 
-// -- adapter gateway -> external instance proxy ---------------------------------
+// -- adapter gateway -> external instance proxy
+// ---------------------------------
 
 /// An external instance reported the outcome of a job it held.
 struct instance_result {

@@ -48,8 +48,8 @@ std::string delivery_json(const job_record& job) {
   json::object head;
   head["job_id"] = job.id;
   head["idempotency_key"] = job.idempotency_key.empty()
-                              ? json::value(nullptr)
-                              : json::value(job.idempotency_key);
+    ? json::value(nullptr)
+    : json::value(job.idempotency_key);
   head["attempt"] = job.attempts;
   head["priority"] = to_string(job.priority);
   head["create_time"] = clock::rfc3339(job.create_ms);

@@ -40,8 +40,8 @@ bool split(std::string_view id, std::string_view& node,
 size_t live_jobs::key_hash::operator()(const key& k) const noexcept {
   // splitmix64's finalizer over the three parts: the time digits alone vary
   // little between jobs of one millisecond.
-  uint64_t h = k.head ^ ((uint64_t{k.tail} << 32 | k.node)
-                         * 0x9E3779B97F4A7C15ULL);
+  uint64_t h
+    = k.head ^ ((uint64_t{k.tail} << 32 | k.node) * 0x9E3779B97F4A7C15ULL);
   h ^= h >> 31;
   h *= 0xBF58476D1CE4E5B9ULL;
   h ^= h >> 27;

@@ -37,10 +37,10 @@ std::string lower(std::string_view s) {
 // "X-Auth-Token", "smtp.password", "password2" yes; "monkey", "author" no.
 bool secret_name(std::string_view key) {
   static constexpr std::string_view words[]
-    = {"password", "passwd", "pass",   "pwd",    "secret",
-       "token",    "key",    "apikey", "auth",   "authorization",
+    = {"password",   "passwd",      "pass",   "pwd",       "secret",
+       "token",      "key",         "apikey", "auth",      "authorization",
        "credential", "credentials", "bearer", "signature", "cookie",
-       "passwords", "secrets", "tokens", "keys", "apikeys",
+       "passwords",  "secrets",     "tokens", "keys",      "apikeys",
        "passphrase", "pin"};
   std::vector<std::string> parts;
   std::string cur;
@@ -273,8 +273,7 @@ caf::error validate_adapter_config(adapter_type type,
       if (config.contains("api_base"))
         return require_http_url(config, "api_base");
       return {};
-    case adapter_type::external:
-      return {};
+    case adapter_type::external: return {};
   }
   return {};
 }
@@ -326,7 +325,8 @@ json::object mask_secrets(const json::object& config) {
   return out;
 }
 
-// -- storage encoding ------------------------------------------------------------
+// -- storage encoding
+// ------------------------------------------------------------
 
 std::string encode(const client_record& x) {
   json::object o;
@@ -341,8 +341,8 @@ std::string encode(const client_record& x) {
     o["adapters"] = std::move(names);
   }
   if (x.limit)
-    o["rate_limit"] = json::object{{"rps", x.limit->rps},
-                                   {"burst", x.limit->burst}};
+    o["rate_limit"]
+      = json::object{{"rps", x.limit->rps}, {"burst", x.limit->burst}};
   o["blocked"] = x.blocked;
   o["created_ms"] = x.created_ms;
   o["updated_ms"] = x.updated_ms;

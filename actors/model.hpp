@@ -38,7 +38,8 @@ struct client_record {
   uint64_t updated_ms = 0;
   /// SHA-256 of the API key (hex); the key itself is never stored.
   std::string key_hash;
-  /// Signs result callbacks; ns must be able to compute the HMAC, so it is kept.
+  /// Signs result callbacks; ns must be able to compute the HMAC, so it is
+  /// kept.
   std::string signing_secret;
 };
 
@@ -93,7 +94,8 @@ struct adapter_record {
   std::string key_hash;
 };
 
-// -- what an admin asks for (validated at the HTTP edge) -----------------------
+// -- what an admin asks for (validated at the HTTP edge)
+// -----------------------
 
 struct client_spec {
   std::string name;
@@ -129,7 +131,8 @@ struct adapter_patch {
   std::optional<uint32_t> concurrency;
 };
 
-// -- rules of the domain ---------------------------------------------------------
+// -- rules of the domain
+// ---------------------------------------------------------
 
 /// Checks the settings a channel type needs (e.g. a webhook's http(s) `url`).
 caf::error validate_adapter_config(adapter_type type,
@@ -141,7 +144,8 @@ bool valid_adapter_name(std::string_view name);
 /// A copy of `config` with every secret-looking value replaced by "***".
 boost::json::object mask_secrets(const boost::json::object& config);
 
-// -- storage encoding (JSON; admin records are few and rarely written) -----------
+// -- storage encoding (JSON; admin records are few and rarely written)
+// -----------
 
 std::string encode(const client_record& x);
 std::string encode(const adapter_record& x);

@@ -47,8 +47,7 @@ struct http_outcome {
 class outbound_http {
 public:
   virtual ~outbound_http() = default;
-  virtual void send(http_call call, std::function<void(http_outcome)> done)
-    = 0;
+  virtual void send(http_call call, std::function<void(http_outcome)> done) = 0;
 };
 
 } // namespace ns

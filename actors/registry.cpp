@@ -132,40 +132,39 @@ caf::expected<registry_snapshot> load_templates(const store::db& db,
 caf::expected<registry_snapshot> load_registry(const store::db& db) {
   registry_snapshot snap;
   caf::error failure;
-  auto err = db.scan(store::cf::clients, "",
-                     [&](std::string_view, std::string_view value) {
-                       auto rec = decode_client(value);
-                       if (!rec) {
-                         failure = rec.error();
-                         return false;
-                       }
-                       snap.put(std::make_shared<const client_record>(
-                         std::move(*rec)));
-                       return true;
-                     });
+  auto err = db.scan(
+    store::cf::clients, "", [&](std::string_view, std::string_view value) {
+      auto rec = decode_client(value);
+      if (!rec) {
+        failure = rec.error();
+        return false;
+      }
+      snap.put(std::make_shared<const client_record>(std::move(*rec)));
+      return true;
+    });
   if (err)
     return err;
   if (failure)
     return failure;
-  err = db.scan(store::cf::adapters, "",
-                [&](std::string_view, std::string_view value) {
-                  auto rec = decode_adapter(value);
-                  if (!rec) {
-                    failure = rec.error();
-                    return false;
-                  }
-                  auto schema = params_schema::compile(rec->params_schema);
-                  if (!schema) {
-                    failure = make_error(ec::store_failure,
-                                         "stored schema of adapter " + rec->name
-                                           + " no longer compiles: "
-                                           + message_of(schema.error()));
-                    return false;
-                  }
-                  snap.put(std::make_shared<const adapter_entry>(adapter_entry{
-                    std::move(*rec), std::move(*schema), nullptr}));
-                  return true;
-                });
+  err = db.scan(
+    store::cf::adapters, "", [&](std::string_view, std::string_view value) {
+      auto rec = decode_adapter(value);
+      if (!rec) {
+        failure = rec.error();
+        return false;
+      }
+      auto schema = params_schema::compile(rec->params_schema);
+      if (!schema) {
+        failure = make_error(ec::store_failure,
+                             "stored schema of adapter " + rec->name
+                               + " no longer compiles: "
+                               + message_of(schema.error()));
+        return false;
+      }
+      snap.put(std::make_shared<const adapter_entry>(
+        adapter_entry{std::move(*rec), std::move(*schema), nullptr}));
+      return true;
+    });
   if (err)
     return err;
   if (failure)

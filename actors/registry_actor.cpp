@@ -50,10 +50,10 @@ void write(self_ptr self, store::write_batch batch,
   auto& st = self->state;
   auto op = st.next_op++;
   auto hdl = caf::actor_cast<registry_actor>(self);
-  auto accepted = st.commit->submit(
-    std::move(batch), [hdl, op](const caf::error& err) {
-      caf::anon_send(hdl, registry_write_done{op, err});
-    });
+  auto accepted
+    = st.commit->submit(std::move(batch), [hdl, op](const caf::error& err) {
+        caf::anon_send(hdl, registry_write_done{op, err});
+      });
   if (!accepted) {
     then(make_error(ec::overloaded,
                     "the store is not keeping up; try again shortly"));
@@ -130,10 +130,9 @@ void create_client(self_ptr self, const create_client_request& req) {
   auto& cur = self->state.current;
   auto& spec = req.spec;
   if (cur.client_by_name(spec.name) != nullptr)
-    return req.reply(field_error(ec::conflict,
-                                 "a client named '" + spec.name
-                                   + "' already exists",
-                                 "name"));
+    return req.reply(
+      field_error(ec::conflict,
+                  "a client named '" + spec.name + "' already exists", "name"));
   if (auto err = check_adapters_exist(cur, spec.adapters))
     return req.reply(err);
   client_record rec;
@@ -201,10 +200,9 @@ void rotate_client_keys(self_ptr self, const rotate_client_keys_request& req) {
 void create_adapter(self_ptr self, const create_adapter_request& req) {
   auto& spec = req.spec;
   if (self->state.current.adapter(spec.name) != nullptr)
-    return req.reply(field_error(ec::conflict,
-                                 "an adapter named '" + spec.name
-                                   + "' already exists",
-                                 "name"));
+    return req.reply(field_error(
+      ec::conflict, "an adapter named '" + spec.name + "' already exists",
+      "name"));
   if (auto err = validate_adapter_config(spec.type, spec.config))
     return req.reply(err);
   if (auto err = validate_retry(spec.retry))

@@ -17,16 +17,15 @@ uint64_t backoff_ms(const retry_policy& policy, uint32_t attempts,
 }
 
 repeater_actor::behavior_type
-repeater(repeater_actor::stateful_pointer<repeater_state> self,
-         uint64_t seed) {
+repeater(repeater_actor::stateful_pointer<repeater_state> self, uint64_t seed) {
   self->state.rng.seed(seed != 0 ? seed : std::random_device{}());
   return {
     [self](const retry_request& req) -> retry_decision {
       if (req.attempts >= req.policy.max_attempts)
         return retry_decision{false, 0};
-      return retry_decision{true, backoff_ms(req.policy, req.attempts,
-                                             req.retry_after_ms,
-                                             self->state.rng)};
+      return retry_decision{true,
+                            backoff_ms(req.policy, req.attempts,
+                                       req.retry_after_ms, self->state.rng)};
     },
   };
 }

@@ -67,9 +67,8 @@ params_schema::compile(const boost::json::value& schema) {
   // valijson 1.0 ignores a boolean root schema; spell it as an object.
   if (schema.is_bool())
     st->source = schema.get_bool()
-                   ? boost::json::value(boost::json::object{})
-                   : boost::json::value(boost::json::object{
-                     {"not", boost::json::object{}}});
+      ? boost::json::value(boost::json::object{})
+      : boost::json::value(boost::json::object{{"not", boost::json::object{}}});
   else
     st->source = schema;
   try {
@@ -79,8 +78,7 @@ params_schema::compile(const boost::json::value& schema) {
   } catch (const std::exception& e) {
     return invalid(e.what());
   }
-  st->accepts_all
-    = st->source.is_object() && st->source.get_object().empty();
+  st->accepts_all = st->source.is_object() && st->source.get_object().empty();
   return std::shared_ptr<const params_schema>{new params_schema(std::move(st))};
 }
 

@@ -44,7 +44,8 @@ mstch::data to_data(const json::value& v) {
 class noting_context final : public mstch::basic_context<std::string> {
 public:
   noting_context(const mstch::data* root, std::vector<std::string>* missing)
-    : inner_(root), missing_(missing) {}
+    : inner_(root), missing_(missing) {
+  }
   void push(const mstch::data* data) override {
     inner_.push(data);
   }

@@ -11,8 +11,7 @@ http_call webhook_call(const adapter_record& adapter, const job_record& job) {
   if (auto* hs = config.if_contains("headers"); hs && hs->is_object())
     for (auto& [k, v] : hs->get_object())
       if (v.is_string())
-        call.headers.emplace_back(std::string{k},
-                                  std::string{v.get_string()});
+        call.headers.emplace_back(std::string{k}, std::string{v.get_string()});
   call.headers.emplace_back("X-NS-Job-Id", job.id);
   call.headers.emplace_back("X-NS-Attempt", std::to_string(job.attempts));
   if (!job.idempotency_key.empty())

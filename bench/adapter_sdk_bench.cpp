@@ -5,16 +5,16 @@
 //
 //   adapter_sdk_bench [jobs=200000] [credit=64] [workers=1]
 
-#include "net/adapter_sdk/adapter.hpp"
-#include "net/adapter_sdk/protocol.hpp"
-
-#include <zmq.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
+
+#include <zmq.hpp>
+
+#include "net/adapter_sdk/adapter.hpp"
+#include "net/adapter_sdk/protocol.hpp"
 
 namespace proto = ns::adapter_protocol;
 

@@ -37,9 +37,17 @@ private:
   std::ostringstream buf_;
 };
 
-inline line debug() { return line{level::debug}; }
-inline line info() { return line{level::info}; }
-inline line warning() { return line{level::warning}; }
-inline line error() { return line{level::error}; }
+inline line debug() {
+  return line{level::debug};
+}
+inline line info() {
+  return line{level::info};
+}
+inline line warning() {
+  return line{level::warning};
+}
+inline line error() {
+  return line{level::error};
+}
 
 } // namespace ns::log

@@ -30,7 +30,8 @@ std::string_view trim(std::string_view s) {
 bool parse_u64(std::string_view text, uint64_t& out) {
   if (text.empty())
     return false;
-  auto [ptr, err] = std::from_chars(text.data(), text.data() + text.size(), out);
+  auto [ptr, err]
+    = std::from_chars(text.data(), text.data() + text.size(), out);
   return err == std::errc{} && ptr == text.data() + text.size();
 }
 
@@ -120,7 +121,8 @@ std::string show(log::level x) {
   return std::string{log::to_string(x)};
 }
 
-// -- the option table ----------------------------------------------------------
+// -- the option table
+// ----------------------------------------------------------
 
 struct option_spec {
   std::string key; // section.key
@@ -132,12 +134,13 @@ struct option_spec {
 template <class Section, class T>
 option_spec make(std::string key, std::string help, Section options::*section,
                  T Section::*field) {
-  return option_spec{
-    std::move(key), std::move(help),
-    [section, field](options& o, std::string_view text) {
-      return parse_value(trim(text), (o.*section).*field);
-    },
-    [section, field](const options& o) { return show((o.*section).*field); }};
+  return option_spec{std::move(key), std::move(help),
+                     [section, field](options& o, std::string_view text) {
+                       return parse_value(trim(text), (o.*section).*field);
+                     },
+                     [section, field](const options& o) {
+                       return show((o.*section).*field);
+                     }};
 }
 
 const std::vector<option_spec>& table() {
@@ -171,8 +174,8 @@ const std::vector<option_spec>& table() {
          "RocksDB memtable size per column family (bounds memory)",
          &options::store, &store_options::write_buffer_bytes),
     make("store.max_batch_writes",
-         "most writes merged into one fsync'd group commit",
-         &options::store, &store_options::max_batch_writes),
+         "most writes merged into one fsync'd group commit", &options::store,
+         &store_options::max_batch_writes),
     make("store.max_pending_writes",
          "writes waiting for a commit at most; beyond it writes are refused "
          "(503 overloaded)",
@@ -365,8 +368,7 @@ bool parse_duration(std::string_view text, micros& out) {
   return true;
 }
 
-bool split_host_port(std::string_view text, std::string& host,
-                     uint16_t& port) {
+bool split_host_port(std::string_view text, std::string& host, uint16_t& port) {
   std::string_view h;
   std::string_view p;
   if (!text.empty() && text.front() == '[') {
@@ -534,7 +536,8 @@ std::string help_text() {
          "Settings are read in this order, each overriding the one before:\n"
          "defaults, the config file (--config=FILE or NS_CONFIG), the\n"
          "environment (NS_SECTION_KEY, e.g. NS_HTTP_LISTEN), the command line\n"
-         "(--section.key=value). Sizes take KiB/MiB/GiB, durations ms/s/m/h/d.\n\n"
+         "(--section.key=value). Sizes take KiB/MiB/GiB, durations "
+         "ms/s/m/h/d.\n\n"
          "Settings (default in brackets):\n";
   for (auto& spec : table()) {
     out << "  --" << spec.key << " [" << spec.get(defaults) << "]\n"

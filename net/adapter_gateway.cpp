@@ -1,5 +1,13 @@
 #include "net/adapter_gateway.hpp"
 
+#include <unordered_map>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <caf/send.hpp>
+#include <zmq.hpp>
+
 #include "actors/clock.hpp"
 #include "actors/credentials.hpp"
 #include "actors/external_instance.hpp"
@@ -7,13 +15,6 @@
 #include "config/log.hpp"
 #include "config/thread_name.hpp"
 #include "net/adapter_sdk/protocol.hpp"
-
-#include <caf/send.hpp>
-#include <zmq.hpp>
-
-#include <sys/eventfd.h>
-#include <unistd.h>
-#include <unordered_map>
 
 namespace ns::net {
 
@@ -70,7 +71,8 @@ struct adapter_gateway::impl {
        std::shared_ptr<registry_view> view, job_manager_actor manager,
        std::shared_ptr<instance_board> board)
     : sys(sys), settings(std::move(settings)), view(std::move(view)),
-      manager(std::move(manager)), board(std::move(board)) {}
+      manager(std::move(manager)), board(std::move(board)) {
+  }
 
   caf::actor_system& sys;
   adapter_gateway_settings settings;
@@ -91,7 +93,8 @@ adapter_gateway::adapter_gateway(caf::actor_system& sys,
                                  job_manager_actor manager,
                                  std::shared_ptr<instance_board> board)
   : impl_(std::make_unique<impl>(sys, std::move(settings), std::move(view),
-                                 std::move(manager), std::move(board))) {}
+                                 std::move(manager), std::move(board))) {
+}
 
 adapter_gateway::~adapter_gateway() {
   stop();

@@ -1,13 +1,5 @@
 #pragma once
 
-#include "actors/actors.hpp"
-#include "actors/adapter_link.hpp"
-#include "actors/instance_board.hpp"
-#include "actors/registry.hpp"
-
-#include <caf/actor_system.hpp>
-#include <caf/error.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -15,6 +7,14 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/error.hpp>
+
+#include "actors/actors.hpp"
+#include "actors/adapter_link.hpp"
+#include "actors/instance_board.hpp"
+#include "actors/registry.hpp"
 
 namespace ns::net {
 

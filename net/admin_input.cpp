@@ -3,10 +3,11 @@
 #include <initializer_list>
 #include <type_traits>
 
+#include <simdjson.h>
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <simdjson.h>
 
 #include "config/error.hpp"
 #include "net/json_fields.hpp"
@@ -17,12 +18,11 @@ namespace {
 
 using namespace json_fields;
 
-
 caf::expected<boost::json::object> get_object(element v,
                                               std::string_view field) {
   if (v.type() != element_type::OBJECT)
-    return invalid(field, "field '" + std::string{field}
-                            + "' must be a JSON object");
+    return invalid(field,
+                   "field '" + std::string{field} + "' must be a JSON object");
   return std::move(to_boost(v).get_object());
 }
 
@@ -39,15 +39,17 @@ caf::expected<adapter_selection> get_selection(element v) {
   std::string_view s;
   if (!v.get_string().get(s)) {
     if (s != "*")
-      return invalid("adapters", "field 'adapters' must be a list of adapter "
-                                 "names or \"*\" for all");
+      return invalid("adapters",
+                     "field 'adapters' must be a list of adapter "
+                     "names or \"*\" for all");
     sel.all = true;
     return sel;
   }
   simdjson::dom::array arr;
   if (v.get_array().get(arr))
-    return invalid("adapters", "field 'adapters' must be a list of adapter "
-                               "names or \"*\" for all");
+    return invalid("adapters",
+                   "field 'adapters' must be a list of adapter "
+                   "names or \"*\" for all");
   for (auto item : arr) {
     std::string_view name;
     if (item.get_string().get(name) || !valid_adapter_name(name))
@@ -65,8 +67,9 @@ caf::expected<std::optional<rate_limit>> get_rate_limit(element v) {
     return std::optional<rate_limit>{};
   object obj;
   if (v.get_object().get(obj))
-    return invalid("rate_limit", "field 'rate_limit' must be an object "
-                                 "{\"rps\": N, \"burst\": M} or null");
+    return invalid("rate_limit",
+                   "field 'rate_limit' must be an object "
+                   "{\"rps\": N, \"burst\": M} or null");
   if (auto err = only_known(obj, {"rps", "burst"}, "rate_limit."))
     return err;
   rate_limit rl;

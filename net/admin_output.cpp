@@ -19,8 +19,8 @@ json::object client_json(const client_record& c) {
     o["adapters"] = std::move(names);
   }
   if (c.limit)
-    o["rate_limit"] = json::object{{"rps", c.limit->rps},
-                                   {"burst", c.limit->burst}};
+    o["rate_limit"]
+      = json::object{{"rps", c.limit->rps}, {"burst", c.limit->burst}};
   else
     o["rate_limit"] = nullptr;
   o["blocked"] = c.blocked;

@@ -6,11 +6,11 @@
 #include <boost/json/serialize.hpp>
 #include <caf/send.hpp>
 
+#include "actors/clock.hpp"
 #include "actors/credentials.hpp"
+#include "actors/job_view.hpp"
 #include "config/error.hpp"
 #include "net/admin_input.hpp"
-#include "actors/clock.hpp"
-#include "actors/job_view.hpp"
 #include "net/admin_output.hpp"
 #include "net/batch_answer.hpp"
 #include "net/http_errors.hpp"
@@ -98,18 +98,14 @@ identity identify(const api_context& ctx, const request& req) {
 /// endpoints a client key may use too, for the hint in the 401.
 std::optional<response> require_admin(const identity& id, bool also_client) {
   switch (id.who) {
-    case caller::admin:
-      return std::nullopt;
+    case caller::admin: return std::nullopt;
     case caller::client:
       return error_response(ec::forbidden,
                             "client keys cannot use admin endpoints; send "
                             "Authorization: Bearer <admin token>");
-    case caller::bad_token:
-      return unauthorized("wrong admin token");
-    case caller::bad_key:
-      return unauthorized("unknown API key");
-    case caller::nobody:
-      break;
+    case caller::bad_token: return unauthorized("wrong admin token");
+    case caller::bad_key: return unauthorized("unknown API key");
+    case caller::nobody: break;
   }
   return unauthorized(also_client
                         ? "missing credentials: send X-Api-Key: <client key> "
@@ -122,8 +118,8 @@ bool is_json(const std::string& content_type) {
   constexpr std::string_view want = "application/json";
   if (!iequals_prefix(content_type, want))
     return false;
-  return content_type.size() == want.size()
-         || content_type[want.size()] == ';' || content_type[want.size()] == ' ';
+  return content_type.size() == want.size() || content_type[want.size()] == ';'
+    || content_type[want.size()] == ' ';
 }
 
 template <class T, class Render>
@@ -184,12 +180,9 @@ std::optional<response> require_client(const identity& id) {
       return error_response(ec::forbidden,
                             "the admin token cannot act as a client service; "
                             "send X-Api-Key: <client key>");
-    case caller::bad_token:
-      return unauthorized("wrong admin token");
-    case caller::bad_key:
-      return unauthorized("unknown API key");
-    case caller::nobody:
-      break;
+    case caller::bad_token: return unauthorized("wrong admin token");
+    case caller::bad_key: return unauthorized("unknown API key");
+    case caller::nobody: break;
   }
   return unauthorized("missing credentials: send X-Api-Key: <client key>");
 }
@@ -203,31 +196,34 @@ struct job_routes {
   /// Asks the job manager about one job of `client`.
   void query(job_query_kind kind, std::string id, const client_record& client,
              std::string url, reply_fn<job_record> reply) const {
-    caf::anon_send(ctx.jobs, job_query{kind, std::move(id), client.id,
-                                       std::move(url), std::move(reply)});
+    caf::anon_send(ctx.jobs,
+                   job_query{kind, std::move(id), client.id, std::move(url),
+                             std::move(reply)});
   }
 
   // Completions outlive this object: they capture handles, never `this`.
 
   /// Runs one submission; `done` gets the accepted job or the error.
   void submit(const client_record& client, job_submission sub,
-              std::function<void(caf::expected<job_record>, bool)> done)
-    const {
-    ctx.ingest->submit(
-      client, std::move(sub),
-      [jobs = ctx.jobs, client_id = client.id,
-       done](caf::expected<submit_outcome> res) {
-        if (!res)
-          return done(res.error(), false);
-        if (!res->duplicate)
-          return done(std::move(res->job), false);
-        // The first job of this Idempotency-Key, as it is now.
-        caf::anon_send(jobs, job_query{job_query_kind::get, res->job.id,
-                                       client_id, {},
-                                       [done](caf::expected<job_record> rec) {
-                                         done(std::move(rec), true);
-                                       }});
-      });
+              std::function<void(caf::expected<job_record>, bool)> done) const {
+    ctx.ingest->submit(client, std::move(sub),
+                       [jobs = ctx.jobs, client_id = client.id,
+                        done](caf::expected<submit_outcome> res) {
+                         if (!res)
+                           return done(res.error(), false);
+                         if (!res->duplicate)
+                           return done(std::move(res->job), false);
+                         // The first job of this Idempotency-Key, as it is now.
+                         caf::anon_send(
+                           jobs,
+                           job_query{job_query_kind::get,
+                                     res->job.id,
+                                     client_id,
+                                     {},
+                                     [done](caf::expected<job_record> rec) {
+                                       done(std::move(rec), true);
+                                     }});
+                       });
   }
 
   void submit_one(const client_record& client, request& req,
@@ -257,11 +253,12 @@ struct job_routes {
     auto n = items->size();
     // Tokens pay for jobs that could be accepted, not for malformed items.
     auto valid = static_cast<uint32_t>(
-      std::count_if(items->begin(), items->end(),
-                    [](auto& item) { return static_cast<bool>(item); }));
-    auto allowed = client.limit ? limiter.take(client.id, *client.limit,
-                                               valid, clock::now_ms())
-                                : valid;
+      std::count_if(items->begin(), items->end(), [](auto& item) {
+        return static_cast<bool>(item);
+      }));
+    auto allowed = client.limit
+      ? limiter.take(client.id, *client.limit, valid, clock::now_ms())
+      : valid;
     // Each item settles its own slot once, on whichever thread; the last one
     // writes the answer. Most settle on the commit thread, so per item this
     // is kept to a move and an atomic decrement.
@@ -297,8 +294,8 @@ struct job_routes {
         continue;
       }
       if (granted == allowed) {
-        state->fail(i, make_error(ec::rate_limited,
-                                  "over the client's rate limit"));
+        state->fail(
+          i, make_error(ec::rate_limited, "over the client's rate limit"));
         continue;
       }
       ++granted;
@@ -311,8 +308,10 @@ struct job_routes {
             return state->settle(i, batch_accepted(std::move(res->job)));
           // The first job of this Idempotency-Key, as it is now.
           caf::anon_send(state->jobs,
-                         job_query{job_query_kind::get, res->job.id,
-                                   state->client_id, {},
+                         job_query{job_query_kind::get,
+                                   res->job.id,
+                                   state->client_id,
+                                   {},
                                    [state, i](caf::expected<job_record> rec) {
                                      if (!rec)
                                        return state->fail(i, rec.error());
@@ -334,8 +333,8 @@ struct job_routes {
 };
 
 void handle_job_route(const api_context& ctx, rate_limiter& limiter,
-                      const route_result& r, request& req,
-                      const identity& id, respond_fn respond) {
+                      const route_result& r, request& req, const identity& id,
+                      respond_fn respond) {
   job_routes routes{ctx, limiter};
   auto& client = *id.client;
   switch (r.ep) {
@@ -372,16 +371,16 @@ void handle_job_route(const api_context& ctx, rate_limiter& limiter,
       auto* commit = ctx.commit;
       routes.query(
         job_query_kind::subscribe, sub->job_id, client, sub->callback_url,
-        [respond, commit, url = sub->callback_url](
-          caf::expected<job_record> rec) {
+        [respond, commit,
+         url = sub->callback_url](caf::expected<job_record> rec) {
           if (!rec)
             return respond(error_response(rec.error()));
           json::object body{{"job_id", rec->id}, {"callback_url", url}};
           // Kept even for a final job whose callback is already under way:
           // should nsd stop first, the callback is sent after the restart.
           store::write_batch batch;
-          batch.put(store::cf::callbacks,
-                    store::keys::callback(rec->id, url), {});
+          batch.put(store::cf::callbacks, store::keys::callback(rec->id, url),
+                    {});
           auto ok = commit->submit(
             std::move(batch), [respond, body](const caf::error& err) {
               respond(err ? error_response(err) : json_response(201, body));
@@ -392,23 +391,22 @@ void handle_job_route(const api_context& ctx, rate_limiter& limiter,
         });
       return;
     }
-    default:
-      respond(error_response(ec::internal, "unrouted job endpoint"));
+    default: respond(error_response(ec::internal, "unrouted job endpoint"));
   }
 }
 
 bool is_job_route(endpoint ep) {
   return ep == endpoint::submit_job || ep == endpoint::submit_batch
-         || ep == endpoint::get_job || ep == endpoint::cancel_job
-         || ep == endpoint::subscribe;
+    || ep == endpoint::get_job || ep == endpoint::cancel_job
+    || ep == endpoint::subscribe;
 }
 
 void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
             respond_fn respond) {
   auto r = route(req.method, req.path);
   if (r.outcome == route_result::kind::not_found) {
-    respond(error_response(ec::not_found, "no such endpoint: " + req.method
-                                            + " " + req.path));
+    respond(error_response(ec::not_found,
+                           "no such endpoint: " + req.method + " " + req.path));
     return;
   }
   if (r.outcome == route_result::kind::method_not_allowed) {
@@ -516,9 +514,9 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
       return;
     }
     case endpoint::delete_client:
-      caf::anon_send(ctx.registry,
-                     delete_client_request{r.param,
-                                           reply_no_content(std::move(respond))});
+      caf::anon_send(
+        ctx.registry,
+        delete_client_request{r.param, reply_no_content(std::move(respond))});
       return;
     case endpoint::rotate_client_keys:
       caf::anon_send(ctx.registry,
@@ -526,23 +524,20 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
                        r.param,
                        reply_with<client_result>(
                          std::move(respond), 200, [](const client_result& x) {
-                           return json::object{{"id", x.client.id},
-                                               {"api_key", x.api_key},
-                                               {"signing_secret",
-                                                x.signing_secret}};
+                           return json::object{
+                             {"id", x.client.id},
+                             {"api_key", x.api_key},
+                             {"signing_secret", x.signing_secret}};
                          })});
       return;
-    case endpoint::list_adapters:
-      list_adapters(id, respond);
-      return;
+    case endpoint::list_adapters: list_adapters(id, respond); return;
     case endpoint::get_adapter: {
       if (auto* a = snap.adapter(r.param)) {
         auto o = adapter_admin_json(a->rec);
         if (ctx.instances)
           o["instances"] = instances_json(ctx.instances->of(a->rec.name));
         respond(json_response(200, std::move(o)));
-      }
-      else
+      } else
         respond(error_response(ec::not_found,
                                "adapter '" + r.param + "' does not exist"));
       return;
@@ -568,9 +563,9 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
       return;
     }
     case endpoint::delete_adapter:
-      caf::anon_send(ctx.registry,
-                     delete_adapter_request{r.param, reply_no_content(
-                                                       std::move(respond))});
+      caf::anon_send(
+        ctx.registry,
+        delete_adapter_request{r.param, reply_no_content(std::move(respond))});
       return;
     case endpoint::rotate_adapter_key:
       caf::anon_send(ctx.registry,
@@ -589,8 +584,7 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
                        respond(std::move(res));
                      }});
       return;
-    default:
-      break;
+    default: break;
   }
   respond(error_response(ec::internal, "unrouted endpoint"));
 }

@@ -106,10 +106,9 @@ std::string batch_answer_body(const std::vector<batch_result>& results) {
       out += '}';
       continue;
     }
-    append_accepted(out, r.job_id, r.state, created(r.create_ms),
-                    expires(r.expire_ms),
-                    r.scheduled_ms != 0 ? scheduled(r.scheduled_ms)
-                                        : std::string_view{});
+    append_accepted(
+      out, r.job_id, r.state, created(r.create_ms), expires(r.expire_ms),
+      r.scheduled_ms != 0 ? scheduled(r.scheduled_ms) : std::string_view{});
   }
   out += "]}";
   return out;

@@ -64,8 +64,7 @@ struct capped_body {
   class reader {
   public:
     template <bool is_request, class Fields>
-    reader(http::header<is_request, Fields>&, value_type& body)
-      : body_(body) {
+    reader(http::header<is_request, Fields>&, value_type& body) : body_(body) {
     }
 
     void init(const boost::optional<std::uint64_t>& length,
@@ -125,15 +124,12 @@ std::string parse_target(const std::string& url, target& t) {
     return bad("credentials in the URL are not supported");
   switch (u.host_type()) {
     case urls::host_type::ipv4:
-    case urls::host_type::ipv6:
-      t.host = u.host_address();
-      break;
+    case urls::host_type::ipv6: t.host = u.host_address(); break;
     case urls::host_type::name:
       t.host = u.host_name();
       t.host_is_name = true;
       break;
-    default:
-      return bad("unsupported host");
+    default: return bad("unsupported host");
   }
   if (t.host.empty())
     return bad("no host");
@@ -142,8 +138,8 @@ std::string parse_target(const std::string& url, target& t) {
   if (u.has_port()) {
     // port_number() wraps values above 65535 instead of failing.
     auto text = u.port();
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(),
-                                     port);
+    auto [end, ec]
+      = std::from_chars(text.data(), text.data() + text.size(), port);
     if (ec != std::errc{} || end != text.data() + text.size() || port == 0
         || port > 65535)
       return bad("bad port");
@@ -159,7 +155,9 @@ std::string parse_target(const std::string& url, target& t) {
     t.path_and_query += "?" + std::string{u.encoded_query()};
   std::string lower_host = t.host;
   std::transform(lower_host.begin(), lower_host.end(), lower_host.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+                 [](unsigned char c) {
+                   return std::tolower(c);
+                 });
   t.pool_key = (t.tls ? "https://" : "http://") + lower_host + ":" + t.port;
   return {};
 }
@@ -167,8 +165,8 @@ std::string parse_target(const std::string& url, target& t) {
 /// RFC 9110 token: method and header names.
 bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isalnum(c) || std::string_view{"!#$%&'*+-.^_`|~"}.find(c)
-                                != std::string_view::npos;
+    return std::isalnum(c)
+      || std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
   });
 }
 
@@ -236,8 +234,8 @@ struct connection {
     if (now - idle_since >= max_idle)
       return false;
     char byte = 0;
-    auto n = ::recv(socket().native_handle(), &byte, 1,
-                    MSG_PEEK | MSG_DONTWAIT);
+    auto n
+      = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n < 0)
       return errno == EAGAIN || errno == EWOULDBLOCK;
     return n > 0 && tls.has_value();
@@ -331,8 +329,7 @@ struct client_core {
       for (auto it = idle.begin(); it != idle.end();) {
         auto& list = it->second;
         auto alive = std::stable_partition(
-          list.begin(), list.end(),
-          [&](const connection_ptr& c) {
+          list.begin(), list.end(), [&](const connection_ptr& c) {
             return c->reusable(now, opts.idle_timeout);
           });
         std::move(alive, list.end(), std::back_inserter(dead));
@@ -346,7 +343,9 @@ struct client_core {
   /// Closes on each connection's own strand: its stream is not thread-safe.
   static void close_all(std::vector<connection_ptr>& conns) {
     for (auto& c : conns)
-      asio::post(c->strand, [c] { c->close(); });
+      asio::post(c->strand, [c] {
+        c->close();
+      });
     conns.clear();
   }
 
@@ -382,8 +381,9 @@ public:
       return fail(problem, true);
     if ((conn_ = core_.take_idle(target_.pool_key))) {
       reused_ = true;
-      asio::dispatch(conn_->strand,
-                     [self = shared_from_this()] { self->write(); });
+      asio::dispatch(conn_->strand, [self = shared_from_this()] {
+        self->write();
+      });
     } else {
       connect();
     }
@@ -419,8 +419,9 @@ private:
   void connect() {
     if (!(conn_ = core_.open(target_.tls)))
       return fail("shutting down");
-    asio::dispatch(conn_->strand,
-                   [self = shared_from_this()] { self->resolve(); });
+    asio::dispatch(conn_->strand, [self = shared_from_this()] {
+      self->resolve();
+    });
   }
 
   /// Arms the connection's deadline for the next step(s). On expiry a DNS
@@ -438,8 +439,7 @@ private:
         if (ec || c->armed != gen)
           return;
         if (std::exchange(self->resolving_, false))
-          return self->fail(self->core_.stopping ? "shutting down"
-                                                 : "timeout");
+          return self->fail(self->core_.stopping ? "shutting down" : "timeout");
         self->timed_out_ = true;
         beast::error_code ignored;
         c->socket().close(ignored);
@@ -484,17 +484,15 @@ private:
       return write();
     auto& tls = *conn_->tls;
     if (target_.host_is_name
-        && !SSL_set_tlsext_host_name(tls.native_handle(),
-                                     target_.host.c_str()))
+        && !SSL_set_tlsext_host_name(tls.native_handle(), target_.host.c_str()))
       return fail("tls: cannot set the server name");
     tls.set_verify_callback(verify_host{target_.host, target_.host_is_name});
-    tls.async_handshake(
-      ssl::stream_base::client,
-      [self = shared_from_this()](beast::error_code ec) {
-        if (ec)
-          return self->on_handshake_failed(ec);
-        self->write();
-      });
+    tls.async_handshake(ssl::stream_base::client,
+                        [self = shared_from_this()](beast::error_code ec) {
+                          if (ec)
+                            return self->on_handshake_failed(ec);
+                          self->write();
+                        });
   }
 
   void on_handshake_failed(const beast::error_code& ec) {
@@ -513,13 +511,13 @@ private:
     arm(call_.read_timeout);
     sent_ = true;
     conn_->with_stream([this](auto& stream) {
-      http::async_write(stream, req_,
-                        [self = shared_from_this()](beast::error_code ec,
-                                                    size_t) {
-                          if (ec)
-                            return self->broken("write", ec);
-                          self->read();
-                        });
+      http::async_write(
+        stream, req_,
+        [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec)
+            return self->broken("write", ec);
+          self->read();
+        });
     });
   }
 
@@ -530,11 +528,11 @@ private:
     if (req_.method() == http::verb::head)
       parser_->skip(true);
     conn_->with_stream([this](auto& stream) {
-      http::async_read(stream, conn_->buffer, *parser_,
-                       [self = shared_from_this()](beast::error_code ec,
-                                                   size_t) {
-                         self->on_read(ec);
-                       });
+      http::async_read(
+        stream, conn_->buffer, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) {
+          self->on_read(ec);
+        });
     });
   }
 
@@ -618,9 +616,9 @@ struct http_client::impl {
   }
 
   void schedule_sweep() {
-    auto period = std::clamp(core.opts.idle_timeout / 2,
-                             std::chrono::milliseconds{10},
-                             std::chrono::milliseconds{1'000});
+    auto period
+      = std::clamp(core.opts.idle_timeout / 2, std::chrono::milliseconds{10},
+                   std::chrono::milliseconds{1'000});
     sweep_timer.expires_after(period);
     sweep_timer.async_wait([this](beast::error_code ec) {
       if (ec || core.stopping)
@@ -653,16 +651,17 @@ http_client::~http_client() {
   stop();
 }
 
-void http_client::send(http_call call,
-                       std::function<void(http_outcome)> done) {
+void http_client::send(http_call call, std::function<void(http_outcome)> done) {
   auto& core = impl_->core;
   {
     std::lock_guard<std::mutex> lock{core.mtx};
     if (!core.stopping) {
       ++core.in_flight;
-      auto ex = std::make_shared<exchange>(core, std::move(call),
-                                           std::move(done));
-      asio::post(core.ioc, [ex] { ex->start(); });
+      auto ex
+        = std::make_shared<exchange>(core, std::move(call), std::move(done));
+      asio::post(core.ioc, [ex] {
+        ex->start();
+      });
       return;
     }
   }
@@ -691,7 +690,9 @@ void http_client::stop() {
   client_core::close_all(open);
   {
     std::unique_lock<std::mutex> lock{core.mtx};
-    core.drained.wait(lock, [&core] { return core.in_flight == 0; });
+    core.drained.wait(lock, [&core] {
+      return core.in_flight == 0;
+    });
   }
   impl_->work.reset();
   core.ioc.stop();

@@ -11,39 +11,26 @@ unsigned status_of(ec code) {
     case ec::malformed_json:
     case ec::invalid_field:
     case ec::invalid_config:
-    case ec::bad_request:
-      return 400;
-    case ec::unauthorized:
-      return 401;
+    case ec::bad_request: return 400;
+    case ec::unauthorized: return 401;
     case ec::forbidden:
     case ec::client_blocked:
-    case ec::adapter_not_allowed:
-      return 403;
-    case ec::not_found:
-      return 404;
-    case ec::method_not_allowed:
-      return 405;
+    case ec::adapter_not_allowed: return 403;
+    case ec::not_found: return 404;
+    case ec::method_not_allowed: return 405;
     case ec::conflict:
-    case ec::already_final:
-      return 409;
-    case ec::payload_too_large:
-      return 413;
-    case ec::unsupported_media_type:
-      return 415;
-    case ec::invalid_params:
-      return 422;
-    case ec::rate_limited:
-      return 429;
-    case ec::header_too_large:
-      return 431;
+    case ec::already_final: return 409;
+    case ec::payload_too_large: return 413;
+    case ec::unsupported_media_type: return 415;
+    case ec::invalid_params: return 422;
+    case ec::rate_limited: return 429;
+    case ec::header_too_large: return 431;
     case ec::overloaded:
     case ec::not_ready:
     case ec::store_failure:
-    case ec::store_locked:
-      return 503;
+    case ec::store_locked: return 503;
     case ec::none:
-    case ec::internal:
-      return 500;
+    case ec::internal: return 500;
   }
   return 500;
 }
@@ -76,7 +63,8 @@ response error_response(const caf::error& err) {
 }
 
 response error_response(ec code, std::string message, std::string details) {
-  return error_response(make_error(code, std::move(message), std::move(details)));
+  return error_response(
+    make_error(code, std::move(message), std::move(details)));
 }
 
 } // namespace ns::net

@@ -6,10 +6,10 @@
 #include <thread>
 #include <unordered_set>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -51,7 +51,7 @@ struct server_core {
 std::string error_body(std::string_view code, std::string_view message) {
   // Codes and messages here are fixed ASCII texts: no escaping needed.
   return R"({"error":{"code":")" + std::string{code} + R"(","message":")"
-         + std::string{message} + R"(","details":{}}})";
+    + std::string{message} + R"(","details":{}}})";
 }
 
 class session : public std::enable_shared_from_this<session> {
@@ -108,8 +108,8 @@ private:
       return;
     // While the handler works there is no deadline: look again later.
     auto at = deadline_ == clock_type::time_point::max()
-                ? clock_type::now() + core_.opts.read_timeout
-                : deadline_;
+      ? clock_type::now() + core_.opts.read_timeout
+      : deadline_;
     armed_at_ = at;
     watchdog_.expires_at(at);
     watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -150,8 +150,7 @@ private:
       static_cast<std::uint32_t>(core_.opts.max_header_bytes.value));
     expires_after(core_.opts.read_timeout);
     http::async_read(socket_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec,
-                                                 size_t) {
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read(ec);
                      });
   }
@@ -190,9 +189,9 @@ private:
       out.query = std::string{target.substr(q + 1)};
     auto header = [&](http::field f) {
       auto it = req.find(f);
-      return it == req.end() ? std::string{}
-                             : std::string{it->value().data(),
-                                           it->value().size()};
+      return it == req.end()
+        ? std::string{}
+        : std::string{it->value().data(), it->value().size()};
     };
     out.content_type = header(http::field::content_type);
     out.authorization = header(http::field::authorization);
@@ -327,8 +326,7 @@ struct http_server::impl {
     // One thread runs each io_context, so its plain executor already
     // serialises a session's handlers: a strand would only add cost.
     acceptor->async_accept(
-      target.get_executor(),
-      [this](beast::error_code ec, socket_type socket) {
+      target.get_executor(), [this](beast::error_code ec, socket_type socket) {
         if (ec == asio::error::operation_aborted || !acceptor->is_open())
           return;
         if (!ec) {
@@ -378,16 +376,17 @@ caf::error http_server::start() {
     tcp::resolver resolver{*impl_->iocs[0]};
     auto results = resolver.resolve(o.host, std::to_string(o.port), ec);
     if (ec || results.empty())
-      return make_error(ec::invalid_config, "http.listen: cannot resolve '"
-                                              + o.host + "': " + ec.message());
+      return make_error(ec::invalid_config,
+                        "http.listen: cannot resolve '" + o.host
+                          + "': " + ec.message());
     addr = results.begin()->endpoint().address();
   }
   tcp::endpoint ep{addr, o.port};
   auto& acc = impl_->acceptor.emplace(*impl_->iocs[0]);
   auto failed = [&](const char* what) {
-    return make_error(ec::invalid_config, std::string{"http.listen: cannot "}
-                                            + what + " " + o.listen + ": "
-                                            + ec.message());
+    return make_error(ec::invalid_config,
+                      std::string{"http.listen: cannot "} + what + " "
+                        + o.listen + ": " + ec.message());
   };
   if (acc.open(ep.protocol(), ec); ec)
     return failed("open");

@@ -20,12 +20,15 @@ constexpr size_t max_url_len = 2048;
 caf::expected<uint64_t> get_time(element v, std::string_view field) {
   std::string_view s;
   if (v.get_string().get(s))
-    return invalid(field, "field '" + std::string{field}
-                            + "' must be an RFC 3339 time string");
+    return invalid(field,
+                   "field '" + std::string{field}
+                     + "' must be an RFC 3339 time string");
   auto ms = clock::parse_rfc3339(s);
   if (!ms)
-    return invalid(field, "field '" + std::string{field} + "' is not an RFC "
-                            "3339 time, e.g. 2026-11-23T10:00:00.000Z");
+    return invalid(field,
+                   "field '" + std::string{field}
+                     + "' is not an RFC "
+                       "3339 time, e.g. 2026-11-23T10:00:00.000Z");
   return *ms;
 }
 
@@ -34,20 +37,21 @@ caf::expected<std::string> get_url(element v, std::string_view field) {
   if (!url)
     return url.error();
   if (!valid_callback_url(*url))
-    return invalid(field, "field '" + std::string{field}
-                            + "' must be an absolute http:// or https:// URL");
+    return invalid(field,
+                   "field '" + std::string{field}
+                     + "' must be an absolute http:// or https:// URL");
   return url;
 }
 
 /// One job object, from POST /v1/jobs or an item of a batch.
 caf::expected<job_submission> read_job(const object& obj, bool batch_item) {
   auto known = batch_item
-                 ? only_known(obj, {"adapter", "params", "expire_time", "ttl_s",
-                                    "scheduled_at", "callback_url", "priority",
-                                    "idempotency_key"})
-                 : only_known(obj, {"adapter", "params", "expire_time", "ttl_s",
-                                    "scheduled_at", "callback_url",
-                                    "priority"});
+    ? only_known(obj,
+                 {"adapter", "params", "expire_time", "ttl_s", "scheduled_at",
+                  "callback_url", "priority", "idempotency_key"})
+    : only_known(obj,
+                 {"adapter", "params", "expire_time", "ttl_s", "scheduled_at",
+                  "callback_url", "priority"});
   if (known)
     return known;
   job_submission sub;
@@ -111,14 +115,15 @@ caf::expected<job_submission> read_job(const object& obj, bool batch_item) {
 bool valid_callback_url(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   return parsed && (parsed->scheme() == "http" || parsed->scheme() == "https")
-         && !parsed->host().empty();
+    && !parsed->host().empty();
 }
 
 caf::expected<job_submission> parse_job(std::string_view body,
                                         std::string idempotency_key) {
   if (idempotency_key.size() > max_key_len)
-    return invalid("Idempotency-Key", "the Idempotency-Key header may have at "
-                                      "most 255 characters");
+    return invalid("Idempotency-Key",
+                   "the Idempotency-Key header may have at "
+                   "most 255 characters");
   auto obj = parse_body(body);
   if (!obj)
     return obj.error();
@@ -141,15 +146,17 @@ parse_job_batch(std::string_view body) {
     return invalid("jobs", "field 'jobs' is required: a list of job objects");
   auto n = items.size();
   if (n == 0 || n > max_batch_jobs)
-    return invalid("jobs", "field 'jobs' must hold 1 to "
-                             + std::to_string(max_batch_jobs) + " jobs");
+    return invalid("jobs",
+                   "field 'jobs' must hold 1 to "
+                     + std::to_string(max_batch_jobs) + " jobs");
   std::vector<caf::expected<job_submission>> out;
   out.reserve(n);
   for (auto item : items) {
     object job;
     if (item.get_object().get(job))
-      out.emplace_back(invalid("jobs", "each item of 'jobs' must be a JSON "
-                                       "object"));
+      out.emplace_back(invalid("jobs",
+                               "each item of 'jobs' must be a JSON "
+                               "object"));
     else
       out.emplace_back(read_job(job, true));
   }

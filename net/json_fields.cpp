@@ -30,9 +30,10 @@ caf::expected<object> parse_body(std::string_view body) {
                       "the request body must be a JSON object, got nothing");
   element doc;
   if (auto err = thread_parser().parse(body.data(), body.size()).get(doc))
-    return make_error(ec::malformed_json, std::string{"the request body is not "
-                                                      "valid JSON: "}
-                                            + simdjson::error_message(err));
+    return make_error(ec::malformed_json,
+                      std::string{"the request body is not "
+                                  "valid JSON: "}
+                        + simdjson::error_message(err));
   object obj;
   if (doc.get_object().get(obj))
     return make_error(ec::malformed_json,
@@ -59,18 +60,20 @@ caf::expected<std::string> get_string(element v, std::string_view field,
                                       size_t max_len) {
   std::string_view s;
   if (v.get_string().get(s))
-    return invalid(field, "field '" + std::string{field} + "' must be a string");
+    return invalid(field,
+                   "field '" + std::string{field} + "' must be a string");
   if (s.empty() || s.size() > max_len)
-    return invalid(field, "field '" + std::string{field} + "' must have 1 to "
-                            + std::to_string(max_len) + " characters");
+    return invalid(field,
+                   "field '" + std::string{field} + "' must have 1 to "
+                     + std::to_string(max_len) + " characters");
   return std::string{s};
 }
 
 caf::expected<bool> get_bool(element v, std::string_view field) {
   bool b = false;
   if (v.get_bool().get(b))
-    return invalid(field, "field '" + std::string{field}
-                            + "' must be true or false");
+    return invalid(field,
+                   "field '" + std::string{field} + "' must be true or false");
   return b;
 }
 
@@ -78,12 +81,12 @@ caf::expected<uint64_t> get_uint(element v, std::string_view field,
                                  uint64_t min, uint64_t max) {
   uint64_t n = 0;
   if (v.type() != element_type::UINT64 && v.type() != element_type::INT64)
-    return invalid(field, "field '" + std::string{field}
-                            + "' must be a whole number");
+    return invalid(field,
+                   "field '" + std::string{field} + "' must be a whole number");
   if (v.get_uint64().get(n) || n < min || n > max)
-    return invalid(field, "field '" + std::string{field} + "' must be between "
-                            + std::to_string(min) + " and "
-                            + std::to_string(max));
+    return invalid(field,
+                   "field '" + std::string{field} + "' must be between "
+                     + std::to_string(min) + " and " + std::to_string(max));
   return n;
 }
 
@@ -109,16 +112,11 @@ boost::json::value to_boost(element v) {
     }
     case element_type::STRING:
       return boost::json::string{v.get_string().value_unsafe()};
-    case element_type::INT64:
-      return v.get_int64().value_unsafe();
-    case element_type::UINT64:
-      return v.get_uint64().value_unsafe();
-    case element_type::DOUBLE:
-      return v.get_double().value_unsafe();
-    case element_type::BOOL:
-      return v.get_bool().value_unsafe();
-    case element_type::NULL_VALUE:
-      break;
+    case element_type::INT64: return v.get_int64().value_unsafe();
+    case element_type::UINT64: return v.get_uint64().value_unsafe();
+    case element_type::DOUBLE: return v.get_double().value_unsafe();
+    case element_type::BOOL: return v.get_bool().value_unsafe();
+    case element_type::NULL_VALUE: break;
   }
   return nullptr;
 }

@@ -5,9 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include <simdjson.h>
+
 #include <boost/json/value.hpp>
 #include <caf/expected.hpp>
-#include <simdjson.h>
 
 // Reading request bodies at the HTTP edge with simdjson's DOM: the body must
 // be a JSON object, fields have types and ranges, unknown fields are errors.

@@ -14,9 +14,10 @@ uint32_t rate_limiter::take(const std::string& client_id,
   if (fresh) {
     b.tokens = burst;
   } else if (now_ms > b.last_ms) {
-    b.tokens = std::min(burst, b.tokens + static_cast<double>(now_ms - b.last_ms)
-                                            * static_cast<double>(limit.rps)
-                                            / 1000.0);
+    b.tokens = std::min(burst,
+                        b.tokens
+                          + static_cast<double>(now_ms - b.last_ms)
+                            * static_cast<double>(limit.rps) / 1000.0);
   }
   b.last_ms = std::max(b.last_ms, now_ms);
   auto got = static_cast<uint32_t>(std::min<double>(want, b.tokens));

@@ -71,8 +71,8 @@ segments split(std::string_view path) {
   return out;
 }
 
-bool matches(std::string_view pattern, const segments& have,
-             std::string& param, std::string& param2) {
+bool matches(std::string_view pattern, const segments& have, std::string& param,
+             std::string& param2) {
   auto want = split(pattern);
   if (have.too_long || want.size != have.size)
     return false;

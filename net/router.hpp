@@ -41,9 +41,9 @@ struct route_result {
   enum class kind { found, not_found, method_not_allowed };
   kind outcome = kind::not_found;
   endpoint ep = endpoint::healthz;
-  std::string param; // the {id} or {name} segment, if the path has one
+  std::string param;  // the {id} or {name} segment, if the path has one
   std::string param2; // a second one: /v1/adapters/{name}/templates/{name}
-  std::string allow; // for 405: "GET, POST"
+  std::string allow;  // for 405: "GET, POST"
 };
 
 /// Pure: maps a method and a path (no query) to an endpoint.

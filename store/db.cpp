@@ -82,9 +82,9 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
   std::error_code fs_err;
   std::filesystem::create_directories(opts.path, fs_err);
   if (fs_err)
-    return make_error(ec::store_failure, "cannot create store.path '"
-                                           + opts.path
-                                           + "': " + fs_err.message());
+    return make_error(ec::store_failure,
+                      "cannot create store.path '" + opts.path
+                        + "': " + fs_err.message());
   rocksdb::ColumnFamilyOptions cf_opts;
   cf_opts.write_buffer_size = opts.write_buffer_bytes.value;
   cf_opts.max_write_buffer_number = 2;
@@ -124,8 +124,8 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
   }
   st->path = opts.path;
   rocksdb::DB* raw = nullptr;
-  auto status = rocksdb::DB::Open(db_opts, opts.path, descs, &st->handles,
-                                  &raw);
+  auto status
+    = rocksdb::DB::Open(db_opts, opts.path, descs, &st->handles, &raw);
   if (!status.ok()) {
     auto text = status.ToString();
     if (status.IsIOError() && text.find("lock") != std::string::npos)
@@ -219,8 +219,7 @@ caf::error db::flush() {
 caf::error db::compact() {
   for (auto* h : impl_->handles) {
     rocksdb::CompactRangeOptions co;
-    co.bottommost_level_compaction
-      = rocksdb::BottommostLevelCompaction::kForce;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     auto status = impl_->rdb->CompactRange(co, h, nullptr, nullptr);
     if (!status.ok())
       return to_error(status, "compaction failed");

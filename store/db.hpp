@@ -57,7 +57,8 @@ struct write_batch {
 /// Decides during compaction which records are dropped: retention without a
 /// scan loop. Called on RocksDB's background threads; must be thread-safe and
 /// cheap.
-using drop_fn = std::function<bool(std::string_view key, std::string_view value)>;
+using drop_fn
+  = std::function<bool(std::string_view key, std::string_view value)>;
 
 /// The compaction filters of the families that have one.
 struct retention {

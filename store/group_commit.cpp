@@ -10,10 +10,8 @@ namespace ns::store {
 group_commit::group_commit(db& database, size_t max_batch_writes,
                            size_t max_pending_writes,
                            std::chrono::microseconds commit_interval)
-  : db_(database),
-    max_batch_(max_batch_writes),
-    max_pending_(max_pending_writes),
-    interval_(commit_interval),
+  : db_(database), max_batch_(max_batch_writes),
+    max_pending_(max_pending_writes), interval_(commit_interval),
     thread_([this] {
       name_this_thread("ns.commit");
       run();
@@ -28,10 +26,8 @@ bool group_commit::submit(write_batch batch, completion done) {
   return enqueue(item{std::move(batch), std::move(done), {}, {}, {}});
 }
 
-bool group_commit::submit(write_batch batch, guard g,
-                          guarded_completion done) {
-  return enqueue(
-    item{std::move(batch), {}, std::move(g), std::move(done), {}});
+bool group_commit::submit(write_batch batch, guard g, guarded_completion done) {
+  return enqueue(item{std::move(batch), {}, std::move(g), std::move(done), {}});
 }
 
 bool group_commit::enqueue(item x) {
@@ -123,7 +119,9 @@ void group_commit::run() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock{mtx_};
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      cv_.wait(lock, [this] {
+        return stopping_ || !queue_.empty();
+      });
       if (queue_.empty())
         return; // stopping, and everything queued has been written
       pace(lock);

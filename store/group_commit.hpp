@@ -42,8 +42,8 @@ public:
 
   /// The outcome of a guarded write: `existing` holds the blocking value when
   /// the batch was not written because of it.
-  using guarded_completion
-    = std::function<void(const caf::error&, std::optional<std::string> existing)>;
+  using guarded_completion = std::function<void(
+    const caf::error&, std::optional<std::string> existing)>;
 
   struct stats {
     uint64_t commits = 0; // fsync'd RocksDB writes
@@ -57,8 +57,7 @@ public:
   /// one fsync. Each fsync costs CPU and device round trips whatever it
   /// carries; at moderate load committing the moment the last fsync ends
   /// spends them on one or two writes each. 0: no wait.
-  group_commit(db& database, size_t max_batch_writes,
-               size_t max_pending_writes,
+  group_commit(db& database, size_t max_batch_writes, size_t max_pending_writes,
                std::chrono::microseconds commit_interval = {});
   ~group_commit();
   group_commit(const group_commit&) = delete;

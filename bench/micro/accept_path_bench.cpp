@@ -5,6 +5,9 @@
 // job_ingest::submit without the commit; keep the two in step. Its rate is the
 // ceiling one core could accept if nothing else cost anything.
 
+#include <benchmark/benchmark.h>
+#include <boost/json/parse.hpp>
+
 #include "actors/registry.hpp"
 #include "actors/schema.hpp"
 #include "bench/micro/fixtures.hpp"
@@ -12,9 +15,6 @@
 #include "net/job_input.hpp"
 #include "store/db.hpp"
 #include "store/keys.hpp"
-
-#include <benchmark/benchmark.h>
-#include <boost/json/parse.hpp>
 
 namespace {
 
@@ -30,7 +30,8 @@ void BM_AcceptPathCpu(benchmark::State& state) {
   adapter_record rec;
   rec.name = "welcome-email";
   auto snap = std::make_shared<registry_snapshot>();
-  snap->put(std::make_shared<const adapter_entry>(adapter_entry{rec, *schema, nullptr}));
+  snap->put(std::make_shared<const adapter_entry>(
+    adapter_entry{rec, *schema, nullptr}));
   registry_view view;
   view.publish(snap);
   client_record client;

@@ -1,9 +1,9 @@
 // The adapter actor's ready queue (ns::ready_queue): every queued job is
 // pushed once and popped once by dispatch().
 
-#include "actors/ready_queue.hpp"
-
 #include <benchmark/benchmark.h>
+
+#include "actors/ready_queue.hpp"
 
 namespace {
 

@@ -1,15 +1,16 @@
 #pragma once
 
-#include "actors/clock.hpp"
-#include "actors/job.hpp"
-#include "store/db.hpp"
-
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
+
 #include <time.h>
 #include <unistd.h>
+
+#include "actors/clock.hpp"
+#include "actors/job.hpp"
+#include "store/db.hpp"
 
 // What the micro-benchmarks share: a typical job as a client posts it and as
 // ns stores it, and a throwaway RocksDB.

@@ -4,14 +4,14 @@
 // submitting the next; `bound` is the most writes one commit may take
 // (store.max_batch_writes).
 
-#include "bench/micro/fixtures.hpp"
-#include "store/group_commit.hpp"
-#include "store/keys.hpp"
+#include <atomic>
+#include <semaphore>
 
 #include <benchmark/benchmark.h>
 
-#include <atomic>
-#include <semaphore>
+#include "bench/micro/fixtures.hpp"
+#include "store/group_commit.hpp"
+#include "store/keys.hpp"
 
 namespace {
 

@@ -6,9 +6,8 @@
 // on tmpfs under /dev/shm (where fsync costs next to nothing), so the two
 // runs tell the actor work apart from the wait for the disk.
 
-#include "actors/job_actor.hpp"
-#include "actors/repeater.hpp"
-#include "bench/micro/fixtures.hpp"
+#include <condition_variable>
+#include <mutex>
 
 #include <benchmark/benchmark.h>
 #include <caf/actor_system.hpp>
@@ -16,8 +15,9 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
-#include <condition_variable>
-#include <mutex>
+#include "actors/job_actor.hpp"
+#include "actors/repeater.hpp"
+#include "bench/micro/fixtures.hpp"
 
 namespace {
 
@@ -62,10 +62,14 @@ adapter_actor::behavior_type instant_adapter(adapter_actor::pointer self,
           ok.outcome = attempt_result::kind::succeeded;
           caf::anon_send(job, std::move(ok));
         },
-        [fl](const caf::error&) { fl->add(false); });
+        [fl](const caf::error&) {
+          fl->add(false);
+        });
   };
   return {
-    [run](const enqueue_job& x) { run(x.job); },
+    [run](const enqueue_job& x) {
+      run(x.job);
+    },
     [run](const enqueue_jobs& xs) {
       for (auto& x : xs.jobs)
         run(x.job);
@@ -73,7 +77,9 @@ adapter_actor::behavior_type instant_adapter(adapter_actor::pointer self,
     [](const want_work&) {},
     [](const adapter_changed&) {},
     [](atom::wake) {},
-    [](atom::detach, const caf::actor&) { return true; },
+    [](atom::detach, const caf::actor&) {
+      return true;
+    },
   };
 }
 
@@ -119,7 +125,8 @@ void BM_JobActorLifecycle(benchmark::State& state) {
     auto snap = std::make_shared<registry_snapshot>();
     adapter_record rec;
     rec.name = "welcome-email";
-    snap->put(std::make_shared<const adapter_entry>(adapter_entry{rec, {}, nullptr}));
+    snap->put(
+      std::make_shared<const adapter_entry>(adapter_entry{rec, {}, nullptr}));
     ctx->view = std::make_shared<registry_view>();
     ctx->view->publish(snap);
     ctx->commit = &commit;
@@ -133,8 +140,8 @@ void BM_JobActorLifecycle(benchmark::State& state) {
       for (uint64_t i = 0; i < batch; ++i) {
         auto rec = proto;
         rec.id += std::to_string(++seq);
-        sys.spawn(job, resident_job{rec}, std::vector<std::string>{}, seq, adapter,
-                  std::shared_ptr<const job_context>{ctx}, false);
+        sys.spawn(job, resident_job{rec}, std::vector<std::string>{}, seq,
+                  adapter, std::shared_ptr<const job_context>{ctx}, false);
       }
       if (!fl->wait_for(seq)) {
         state.SkipWithError("jobs did not finish within 10 s");

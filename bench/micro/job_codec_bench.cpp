@@ -2,10 +2,10 @@
 // change (accept, running, final), read at recovery, peeked by the compaction
 // filter for every finished job it meets.
 
+#include <benchmark/benchmark.h>
+
 #include "bench/micro/fixtures.hpp"
 #include "config/error.hpp"
-
-#include <benchmark/benchmark.h>
 
 namespace {
 

@@ -2,13 +2,13 @@
 // written: parse and type-check it (net/job_input), then check its params
 // against the adapter's compiled schema (actors/schema, as job_ingest does).
 
+#include <benchmark/benchmark.h>
+#include <boost/json/parse.hpp>
+
 #include "actors/schema.hpp"
 #include "bench/micro/fixtures.hpp"
 #include "config/error.hpp"
 #include "net/job_input.hpp"
-
-#include <benchmark/benchmark.h>
-#include <boost/json/parse.hpp>
 
 namespace {
 

@@ -1,15 +1,15 @@
 #include "ns_bench/admin.hpp"
 
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-
-#include <chrono>
-#include <stdexcept>
-#include <thread>
 
 namespace ns::bench {
 

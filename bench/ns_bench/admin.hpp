@@ -1,11 +1,11 @@
 #pragma once
 
-#include "ns_bench/url.hpp"
+#include <string>
+#include <vector>
 
 #include <boost/json/value.hpp>
 
-#include <string>
-#include <vector>
+#include "ns_bench/url.hpp"
 
 namespace ns::bench {
 
@@ -27,7 +27,8 @@ http_call(const http_url& base, const std::string& method,
 class admin_client {
 public:
   admin_client(http_url base, std::string token)
-    : base_(std::move(base)), token_(std::move(token)) {}
+    : base_(std::move(base)), token_(std::move(token)) {
+  }
 
   /// Creates a webhook adapter `name` to `hook_url` (blocked or not) and a
   /// client allowed to use it; returns the client's API key, or throws

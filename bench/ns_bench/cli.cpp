@@ -1,10 +1,10 @@
 #include "ns_bench/cli.hpp"
 
-#include "ns_bench/sweep.hpp"
-#include "ns_bench/url.hpp"
-
 #include <charconv>
 #include <set>
+
+#include "ns_bench/sweep.hpp"
+#include "ns_bench/url.hpp"
 
 namespace ns::bench {
 

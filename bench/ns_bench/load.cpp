@@ -1,10 +1,5 @@
 #include "ns_bench/load.hpp"
 
-#include "ns_bench/http_head.hpp"
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -12,15 +7,21 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <queue>
+#include <thread>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <queue>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <thread>
 #include <time.h>
 #include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "ns_bench/http_head.hpp"
 
 namespace ns::bench {
 
@@ -60,7 +61,8 @@ struct connection {
   connection(worker& w, load_driver::impl& d, std::string request,
              clock_type::time_point first, clock_type::duration interval)
     : w(w), d(d), req(std::move(request)), buf(initial_buffer), first(first),
-      interval(interval) {}
+      interval(interval) {
+  }
 
   void connect();
   void on_connected();
@@ -106,7 +108,8 @@ struct wake_up {
 
 struct worker {
   explicit worker(load_driver::impl& d)
-    : d(d), ep(::epoll_create1(EPOLL_CLOEXEC)) {}
+    : d(d), ep(::epoll_create1(EPOLL_CLOEXEC)) {
+  }
   ~worker() {
     for (auto& c : conns)
       c->close_socket();

@@ -1,13 +1,13 @@
 #pragma once
 
-#include "ns_bench/histogram.hpp"
-#include "ns_bench/url.hpp"
-
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "ns_bench/histogram.hpp"
+#include "ns_bench/url.hpp"
 
 namespace ns::bench {
 

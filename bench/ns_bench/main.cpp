@@ -1,14 +1,14 @@
 // ns-bench: drives nsd (or any plain HTTP GET URL) and reports throughput,
 // latency and nsd's memory and CPU. `ns-bench --help` lists every option.
+#include <csignal>
+#include <iostream>
+
+#include <boost/json/serialize.hpp>
+
 #include "ns_bench/cli.hpp"
 #include "ns_bench/report.hpp"
 #include "ns_bench/scenarios.hpp"
 #include "ns_bench/sweep.hpp"
-
-#include <boost/json/serialize.hpp>
-
-#include <csignal>
-#include <iostream>
 
 namespace {
 

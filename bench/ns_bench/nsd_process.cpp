@@ -1,21 +1,22 @@
 #include "ns_bench/nsd_process.hpp"
 
-#include "ns_bench/admin.hpp"
-
-#include <arpa/inet.h>
 #include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <netinet/in.h>
 #include <random>
 #include <sstream>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+
+#include "ns_bench/admin.hpp"
 
 namespace ns::bench {
 
@@ -74,14 +75,13 @@ std::string nsd_process::start(double timeout_s) {
     return "nsd already runs";
   url_.host = "127.0.0.1";
   url_.port = static_cast<uint16_t>(free_port());
-  std::vector<std::string> args{binary_, "--store.path=" + dir_ + "/store",
-                                "--http.listen=127.0.0.1:"
-                                  + std::to_string(url_.port),
-                                "--admin.token=" + token_,
-                                // Its own adapter port too: two benches (or
-                                // a bench beside a running nsd) never clash.
-                                "--adapters.listen=tcp://127.0.0.1:"
-                                  + std::to_string(free_port())};
+  std::vector<std::string> args{
+    binary_, "--store.path=" + dir_ + "/store",
+    "--http.listen=127.0.0.1:" + std::to_string(url_.port),
+    "--admin.token=" + token_,
+    // Its own adapter port too: two benches (or
+    // a bench beside a running nsd) never clash.
+    "--adapters.listen=tcp://127.0.0.1:" + std::to_string(free_port())};
   for (const auto& s : settings_)
     args.push_back("--" + s);
   auto log = dir_ + "/nsd-" + std::to_string(++starts_) + ".log";

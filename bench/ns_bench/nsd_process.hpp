@@ -1,9 +1,9 @@
 #pragma once
 
-#include "ns_bench/url.hpp"
-
 #include <string>
 #include <vector>
+
+#include "ns_bench/url.hpp"
 
 namespace ns::bench {
 

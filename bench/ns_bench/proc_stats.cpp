@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
 #include <unistd.h>
 
 namespace ns::bench {

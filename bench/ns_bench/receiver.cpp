@@ -1,17 +1,17 @@
 #include "ns_bench/receiver.hpp"
 
-#include "ns_bench/http_head.hpp"
-#include "ns_bench/load.hpp"
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
-
 #include <atomic>
 #include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include "ns_bench/http_head.hpp"
+#include "ns_bench/load.hpp"
 
 namespace ns::bench {
 
@@ -42,7 +42,8 @@ namespace {
 
 /// One connection from nsd's outbound client; owns itself via shared_ptr.
 struct session : std::enable_shared_from_this<session> {
-  session(tcp::socket s, receiver::impl& r) : sock(std::move(s)), rx(r) {}
+  session(tcp::socket s, receiver::impl& r) : sock(std::move(s)), rx(r) {
+  }
 
   void read() {
     if (have == buf.size())

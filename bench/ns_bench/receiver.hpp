@@ -1,10 +1,10 @@
 #pragma once
 
-#include "ns_bench/histogram.hpp"
-
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "ns_bench/histogram.hpp"
 
 namespace ns::bench {
 

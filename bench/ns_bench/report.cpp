@@ -1,8 +1,8 @@
 #include "ns_bench/report.hpp"
 
-#include <boost/json.hpp>
-
 #include <cstdio>
+
+#include <boost/json.hpp>
 
 namespace ns::bench {
 

@@ -1,14 +1,14 @@
 #pragma once
 
-#include "ns_bench/histogram.hpp"
-
-#include <boost/json/value.hpp>
-
 #include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "ns_bench/histogram.hpp"
 
 namespace ns::bench {
 

@@ -1,17 +1,17 @@
 #include "ns_bench/scenarios.hpp"
 
-#include "ns_bench/admin.hpp"
-#include "ns_bench/load.hpp"
-#include "ns_bench/nsd_process.hpp"
-#include "ns_bench/proc_stats.hpp"
-#include "ns_bench/receiver.hpp"
-
 #include <chrono>
 #include <functional>
 #include <iostream>
 #include <random>
 #include <stdexcept>
 #include <thread>
+
+#include "ns_bench/admin.hpp"
+#include "ns_bench/load.hpp"
+#include "ns_bench/nsd_process.hpp"
+#include "ns_bench/proc_stats.hpp"
+#include "ns_bench/receiver.hpp"
 
 namespace ns::bench {
 
@@ -30,7 +30,8 @@ constexpr std::string_view stamp_placeholder = "1000000000000000000";
 
 /// Everything one run holds; the nsd it started dies with it.
 struct context {
-  explicit context(const options& opts) : o(opts) {}
+  explicit context(const options& opts) : o(opts) {
+  }
 
   const options& o;
   std::unique_ptr<nsd_process> nsd;

@@ -1,9 +1,9 @@
 #pragma once
 
+#include <atomic>
+
 #include "ns_bench/cli.hpp"
 #include "ns_bench/report.hpp"
-
-#include <atomic>
 
 namespace ns::bench {
 

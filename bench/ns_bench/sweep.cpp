@@ -1,16 +1,16 @@
 #include "ns_bench/sweep.hpp"
 
-#include "ns_bench/report.hpp"
-#include "ns_bench/scenarios.hpp"
-
-#include <boost/json.hpp>
-
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <boost/json.hpp>
+
+#include "ns_bench/report.hpp"
+#include "ns_bench/scenarios.hpp"
 
 namespace ns::bench {
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "ns_bench/cli.hpp"
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "ns_bench/cli.hpp"
 
 namespace ns::bench {
 

@@ -1,19 +1,20 @@
 #include "net/adapter_sdk/adapter.hpp"
 
-#include "net/adapter_sdk/protocol.hpp"
-
-#include <zmq.hpp>
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
-#include <sys/eventfd.h>
 #include <thread>
-#include <unistd.h>
 #include <unordered_map>
 #include <vector>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <zmq.hpp>
+
+#include "net/adapter_sdk/protocol.hpp"
 
 namespace ns::adapter_sdk {
 

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <boost/json/value.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -9,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include <boost/json/value.hpp>
 
 // The C++ SDK for external ns adapters. An adapter author writes one handler,
 //

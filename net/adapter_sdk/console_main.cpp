@@ -2,10 +2,6 @@
 // receives as one JSON line (stdout or a file), so an operator can watch jobs
 // arrive; built on the SDK like any real adapter would be.
 
-#include "net/adapter_sdk/adapter.hpp"
-
-#include <boost/json/serialize.hpp>
-
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -13,6 +9,10 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include <boost/json/serialize.hpp>
+
+#include "net/adapter_sdk/adapter.hpp"
 
 namespace {
 

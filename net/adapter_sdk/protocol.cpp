@@ -1,9 +1,9 @@
 #include "net/adapter_sdk/protocol.hpp"
 
+#include <array>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <array>
 
 namespace ns::adapter_protocol {
 

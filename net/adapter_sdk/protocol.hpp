@@ -1,11 +1,11 @@
 #pragma once
 
-#include <boost/json/value.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <boost/json/value.hpp>
 
 // The ns adapter protocol (docs/adapter-protocol.md): every message is two
 // ZeroMQ frames, [type][JSON object]. Both nsd and the SDK encode and decode

@@ -1,8 +1,7 @@
-#include "actors/channels.hpp"
-
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "actors/channels.hpp"
 #include "actors/mattermost_channel.hpp"
 #include "actors/sms_channel.hpp"
 #include "actors/smtp_channel.hpp"

@@ -1,10 +1,10 @@
-#include "actors/clock.hpp"
-
 #include <cstdio>
 #include <ctime>
 #include <random>
 
 #include <gtest/gtest.h>
+
+#include "actors/clock.hpp"
 
 using namespace ns;
 

@@ -1,11 +1,11 @@
-#include "actors/credentials.hpp"
-
 #include <cctype>
 #include <chrono>
 #include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "actors/credentials.hpp"
 
 using namespace ns;
 
@@ -53,6 +53,7 @@ TEST(Credentials, ConstantTimeComparison) {
 
 TEST(Credentials, HmacSha256MatchesRfc4231) {
   // RFC 4231, test case 2.
-  EXPECT_EQ(credentials::hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(
+    credentials::hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }

@@ -2,8 +2,6 @@
 // actor system with a real RocksDB; the adapter and manager around a job are
 // stand-ins that report what they receive.
 
-#include "actors/job_actor.hpp"
-
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -17,6 +15,7 @@
 
 #include "actors/adapter_actor.hpp"
 #include "actors/clock.hpp"
+#include "actors/job_actor.hpp"
 #include "actors/repeater.hpp"
 #include "config/error.hpp"
 #include "store/keys.hpp"
@@ -42,8 +41,8 @@ struct journal {
   }
 };
 
-adapter_actor::behavior_type
-fake_adapter(adapter_actor::pointer, std::shared_ptr<journal> j) {
+adapter_actor::behavior_type fake_adapter(adapter_actor::pointer,
+                                          std::shared_ptr<journal> j) {
   return {
     [j](const enqueue_job& x) {
       std::lock_guard<std::mutex> lock{j->mtx};
@@ -58,13 +57,15 @@ fake_adapter(adapter_actor::pointer, std::shared_ptr<journal> j) {
     },
     [](const want_work&) {},
     [](const adapter_changed&) {},
-    [](atom::detach, const caf::actor&) { return true; },
+    [](atom::detach, const caf::actor&) {
+      return true;
+    },
     [](atom::wake) {},
   };
 }
 
-job_manager_actor::behavior_type
-fake_manager(job_manager_actor::pointer, std::shared_ptr<journal> j) {
+job_manager_actor::behavior_type fake_manager(job_manager_actor::pointer,
+                                              std::shared_ptr<journal> j) {
   return {
     [](jobs_accepted&) {},
     [](job_query&) {},
@@ -109,8 +110,8 @@ struct JobActor : ::testing::Test {
 
   void SetUp() override {
     dir = std::filesystem::temp_directory_path()
-          / ("ns_job_actor_test_" + std::to_string(::getpid()) + "_"
-             + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      / ("ns_job_actor_test_" + std::to_string(::getpid()) + "_"
+         + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir);
     config::store_options opts;
     opts.path = dir.string();
@@ -161,8 +162,9 @@ struct JobActor : ::testing::Test {
   }
 
   job_actor spawn(job_record j) {
-    auto hdl = sys->spawn(job, resident_job{j}, std::vector<std::string>{}, 1,
-                          adapter, std::shared_ptr<const job_context>{ctx}, false);
+    auto hdl
+      = sys->spawn(job, resident_job{j}, std::vector<std::string>{}, 1, adapter,
+                   std::shared_ptr<const job_context>{ctx}, false);
     jobs.push_back(hdl);
     return hdl;
   }
@@ -177,8 +179,13 @@ struct JobActor : ::testing::Test {
   caf::expected<job_record> take(caf::scoped_actor& me, const job_actor& j) {
     caf::expected<job_record> out{caf::error{}};
     me->request(j, 2s, take_job{caf::actor_cast<caf::actor>(me)})
-      .receive([&](job_record& r) { out = std::move(r); },
-               [&](caf::error& e) { out = std::move(e); });
+      .receive(
+        [&](job_record& r) {
+          out = std::move(r);
+        },
+        [&](caf::error& e) {
+          out = std::move(e);
+        });
     return out;
   }
 };
@@ -187,7 +194,9 @@ struct JobActor : ::testing::Test {
 
 TEST_F(JobActor, QueuedJobIsEnqueuedTakenAndSucceeds) {
   auto j = spawn(fresh("j1"));
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 1;
+  }));
   {
     caf::scoped_actor me{*sys};
     auto rec = take(me, j);
@@ -201,7 +210,9 @@ TEST_F(JobActor, QueuedJobIsEnqueuedTakenAndSucceeds) {
     ok.outcome = attempt_result::kind::succeeded;
     caf::anon_send(j, ok);
   }
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
   EXPECT_EQ(seen->done[0].job.state, job_state::succeeded);
   auto s = stored("j1");
   ASSERT_TRUE(s);
@@ -213,10 +224,9 @@ TEST_F(JobActor, QueuedJobIsEnqueuedTakenAndSucceeds) {
 // with lazy_init: the actor must not queue it a second time, and it starts
 // (and runs) when the instance's take arrives.
 TEST_F(JobActor, JobQueuedByTheManagerStartsAtItsFirstMessage) {
-  auto j = sys->spawn<caf::lazy_init>(job, resident_job{fresh("jl")},
-                                      std::vector<std::string>{}, 1, adapter,
-                                      std::shared_ptr<const job_context>{ctx},
-                                      true);
+  auto j = sys->spawn<caf::lazy_init>(
+    job, resident_job{fresh("jl")}, std::vector<std::string>{}, 1, adapter,
+    std::shared_ptr<const job_context>{ctx}, true);
   jobs.push_back(j);
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(seen->enqueued_count(), 0u);
@@ -228,7 +238,9 @@ TEST_F(JobActor, JobQueuedByTheManagerStartsAtItsFirstMessage) {
   attempt_result ok;
   ok.outcome = attempt_result::kind::succeeded;
   caf::anon_send(j, ok);
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
   EXPECT_EQ(seen->enqueued_count(), 0u);
   ASSERT_TRUE(stored("jl"));
   EXPECT_EQ(stored("jl")->state, job_state::succeeded);
@@ -242,7 +254,9 @@ TEST_F(JobActor, RetryableFailureWaitsThenQueuesAgainUntilAttemptsRunOut) {
   fail.retryable = true;
   fail.message = "HTTP 503";
   for (size_t round = 1; round <= 3; ++round) {
-    ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == round; }))
+    ASSERT_TRUE(eventually([&] {
+      return seen->enqueued_count() == round;
+    }))
       << "round " << round;
     auto rec = take(me, j);
     ASSERT_TRUE(rec);
@@ -250,7 +264,9 @@ TEST_F(JobActor, RetryableFailureWaitsThenQueuesAgainUntilAttemptsRunOut) {
     caf::anon_send(j, fail);
   }
   // max_attempts = 3: the third failure is the last.
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
   auto& last = seen->done[0].job;
   EXPECT_EQ(last.state, job_state::failed);
   EXPECT_NE(last.last_error.find("gave up after 3 attempts"), std::string::npos)
@@ -260,14 +276,18 @@ TEST_F(JobActor, RetryableFailureWaitsThenQueuesAgainUntilAttemptsRunOut) {
 
 TEST_F(JobActor, PermanentFailureEndsAtOnce) {
   auto j = spawn(fresh("j3"));
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 1;
+  }));
   caf::scoped_actor me{*sys};
   ASSERT_TRUE(take(me, j));
   attempt_result fail;
   fail.outcome = attempt_result::kind::failed;
   fail.message = "HTTP 400: bad recipient";
   caf::anon_send(j, fail);
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
   EXPECT_EQ(seen->done[0].job.state, job_state::failed);
   EXPECT_EQ(seen->done[0].job.last_error, "HTTP 400: bad recipient");
 }
@@ -277,40 +297,63 @@ TEST_F(JobActor, CancelIsAnsweredDurablyAndFinalStatesNeverChange) {
   caf::scoped_actor me{*sys};
   job_record answer;
   me->request(j, 2s, job_request{job_query_kind::cancel, {}})
-    .receive([&](job_record& r) { answer = r; },
-             [&](caf::error& e) { FAIL() << message_of(e); });
+    .receive(
+      [&](job_record& r) {
+        answer = r;
+      },
+      [&](caf::error& e) {
+        FAIL() << message_of(e);
+      });
   EXPECT_EQ(answer.state, job_state::canceled);
   // The answer came after the write: the store already says so.
   auto s = stored("j4");
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, job_state::canceled);
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
 }
 
 TEST_F(JobActor, CancelWhileRunningWaitsForTheAttempt) {
   auto j = spawn(fresh("j5"));
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 1;
+  }));
   caf::scoped_actor me{*sys};
   ASSERT_TRUE(take(me, j));
   job_record answer;
   me->request(j, 2s, job_request{job_query_kind::cancel, {}})
-    .receive([&](job_record& r) { answer = r; },
-             [&](caf::error& e) { FAIL() << message_of(e); });
+    .receive(
+      [&](job_record& r) {
+        answer = r;
+      },
+      [&](caf::error& e) {
+        FAIL() << message_of(e);
+      });
   EXPECT_EQ(answer.state, job_state::canceling);
   // Asking again answers at once: that state is durable already.
   me->request(j, 500ms, job_request{job_query_kind::cancel, {}})
-    .receive([&](job_record& r) { EXPECT_EQ(r.state, job_state::canceling); },
-             [&](caf::error& e) { FAIL() << message_of(e); });
+    .receive(
+      [&](job_record& r) {
+        EXPECT_EQ(r.state, job_state::canceling);
+      },
+      [&](caf::error& e) {
+        FAIL() << message_of(e);
+      });
   attempt_result not_sent;
   not_sent.outcome = attempt_result::kind::not_sent;
   caf::anon_send(j, not_sent);
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
   EXPECT_EQ(seen->done[0].job.state, job_state::canceled);
 }
 
 TEST_F(JobActor, CancelDuringARetryDecisionEndsCanceled) {
   auto j = spawn(fresh("j8"));
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 1;
+  }));
   caf::scoped_actor me{*sys};
   ASSERT_TRUE(take(me, j));
   attempt_result fail;
@@ -322,7 +365,9 @@ TEST_F(JobActor, CancelDuringARetryDecisionEndsCanceled) {
   caf::anon_send(j, fail);
   me->request(j, 2s, job_request{job_query_kind::cancel, {}})
     .receive([](job_record&) {}, [](caf::error&) {});
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
   EXPECT_EQ(seen->done[0].job.state, job_state::canceled);
   EXPECT_EQ(seen->enqueued_count(), 1u);
 }
@@ -333,7 +378,9 @@ TEST_F(JobActor, ExpiresWhenToldAndNotBeforeItsExpireTime) {
   // The manager's due timer may fire a little early: the job then looks
   // again at its real instant instead of expiring early.
   caf::anon_send(j, job_event{job_signal::expire});
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
   auto& last = seen->done[0].job;
   EXPECT_EQ(last.state, job_state::expired);
   EXPECT_GE(last.finish_ms, started + 150);
@@ -346,7 +393,9 @@ TEST_F(JobActor, RunningJobFoundAfterACrashIsDeliveredAgain) {
   j.attempts = 1;
   j.start_ms = j.create_ms;
   auto hdl = spawn(j);
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 1;
+  }));
   caf::scoped_actor me{*sys};
   auto rec = take(me, hdl);
   ASSERT_TRUE(rec);
@@ -356,13 +405,17 @@ TEST_F(JobActor, RunningJobFoundAfterACrashIsDeliveredAgain) {
 
 TEST_F(JobActor, InstanceLostWithoutAResultQueuesTheJobAgain) {
   auto j = spawn(fresh("j9"));
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 1;
+  }));
   {
     // An instance that takes the job and then dies without a result.
     caf::scoped_actor gone{*sys};
     ASSERT_TRUE(take(gone, j));
   }
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 2; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 2;
+  }));
   caf::scoped_actor me{*sys};
   auto rec = take(me, j);
   ASSERT_TRUE(rec) << message_of(rec.error());
@@ -373,33 +426,48 @@ TEST_F(JobActor, InstanceLostWithoutAResultQueuesTheJobAgain) {
   attempt_result ok;
   ok.outcome = attempt_result::kind::succeeded;
   caf::anon_send(j, ok);
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
   EXPECT_EQ(seen->done[0].job.state, job_state::succeeded);
   EXPECT_EQ(seen->enqueued_count(), 2u);
 }
 
 TEST_F(JobActor, InstanceLostWhileCancelingEndsCanceled) {
   auto j = spawn(fresh("j10"));
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 1;
+  }));
   caf::scoped_actor me{*sys};
   {
     caf::scoped_actor gone{*sys};
     ASSERT_TRUE(take(gone, j));
     me->request(j, 2s, job_request{job_query_kind::cancel, {}})
-      .receive([](job_record& r) { EXPECT_EQ(r.state, job_state::canceling); },
-               [](caf::error& e) { FAIL() << message_of(e); });
+      .receive(
+        [](job_record& r) {
+          EXPECT_EQ(r.state, job_state::canceling);
+        },
+        [](caf::error& e) {
+          FAIL() << message_of(e);
+        });
   }
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
   EXPECT_EQ(seen->done[0].job.state, job_state::canceled);
   EXPECT_EQ(seen->enqueued_count(), 1u);
 }
 
 TEST_F(JobActor, RequeueOnlyMovesAQueuedJob) {
   auto j = spawn(fresh("j11"));
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 1;
+  }));
   // Handed to an instance that left before taking it: queued again.
   caf::anon_send(j, job_event{job_signal::requeue});
-  ASSERT_TRUE(eventually([&] { return seen->enqueued_count() == 2; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->enqueued_count() == 2;
+  }));
   caf::scoped_actor me{*sys};
   ASSERT_TRUE(take(me, j));
   // Running: a stray requeue changes nothing.
@@ -409,7 +477,9 @@ TEST_F(JobActor, RequeueOnlyMovesAQueuedJob) {
   attempt_result ok;
   ok.outcome = attempt_result::kind::succeeded;
   caf::anon_send(j, ok);
-  ASSERT_TRUE(eventually([&] { return seen->done_count() == 1; }));
+  ASSERT_TRUE(eventually([&] {
+    return seen->done_count() == 1;
+  }));
 }
 
 // -- the adapter's queue ------------------------------------------------------
@@ -420,7 +490,9 @@ namespace {
 /// work items can be read.
 caf::behavior named_job(caf::event_based_actor*, std::string name) {
   return {
-    [name](atom::attach) { return name; },
+    [name](atom::attach) {
+      return name;
+    },
   };
 }
 
@@ -446,8 +518,9 @@ TEST_F(JobActor, AdapterHandsOutByPriorityThenArrivalAndOnlyOnCredit) {
   auto entry = ctx->view->get()->adapters.at("hook");
   auto external = std::make_shared<adapter_entry>(*entry);
   external->rec.type = adapter_type::external; // no built-in instance
-  auto ad = sys->spawn(ns::adapter, std::shared_ptr<const adapter_entry>{external},
-                       std::shared_ptr<const job_context>{ctx});
+  auto ad
+    = sys->spawn(ns::adapter, std::shared_ptr<const adapter_entry>{external},
+                 std::shared_ptr<const job_context>{ctx});
   auto out = std::make_shared<journal>();
   auto inst = sys->spawn(recording_instance, out);
   uint64_t seq = 0;
@@ -465,14 +538,18 @@ TEST_F(JobActor, AdapterHandsOutByPriorityThenArrivalAndOnlyOnCredit) {
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(out->enqueued_count(), 0u);
   caf::anon_send(ad, want_work{inst, 3});
-  ASSERT_TRUE(eventually([&] { return out->enqueued_count() == 3; }));
+  ASSERT_TRUE(eventually([&] {
+    return out->enqueued_count() == 3;
+  }));
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(out->enqueued_count(), 3u); // credit 3: exactly 3
   caf::anon_send(ad, want_work{inst, 10});
-  ASSERT_TRUE(eventually([&] { return out->enqueued_count() == 5; }));
-  EXPECT_EQ(out->enqueued, (std::vector<std::string>{"high-1", "high-2",
-                                                     "normal-1", "normal-2",
-                                                     "low-1"}));
+  ASSERT_TRUE(eventually([&] {
+    return out->enqueued_count() == 5;
+  }));
+  EXPECT_EQ(out->enqueued,
+            (std::vector<std::string>{"high-1", "high-2", "normal-1",
+                                      "normal-2", "low-1"}));
   caf::anon_send_exit(ad, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(inst, caf::exit_reason::user_shutdown);
   for (auto& x : stand_ins)

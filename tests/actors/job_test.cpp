@@ -1,5 +1,3 @@
-#include "actors/job.hpp"
-
 #include <chrono>
 #include <set>
 #include <thread>
@@ -7,11 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "actors/clock.hpp"
+#include "actors/job.hpp"
 #include "actors/job_ingest.hpp"
 #include "actors/job_view.hpp"
-#include "store/keys.hpp"
 #include "actors/repeater.hpp"
 #include "actors/webhook_channel.hpp"
+#include "store/keys.hpp"
 
 using namespace ns;
 

@@ -1,8 +1,7 @@
-#include "actors/live_jobs.hpp"
-
 #include <gtest/gtest.h>
 
 #include "actors/job.hpp"
+#include "actors/live_jobs.hpp"
 
 using namespace ns;
 
@@ -22,9 +21,9 @@ TEST(LiveJobs, FindsJobIdsOfEveryNodeAndOtherForms) {
   for (int i = 0; i < 100; ++i)
     ids.push_back(new_job_id(i % 2 == 0 ? "n1" : "node7"));
   // Not new_job_id's form: an older one, upper-case hex, short, no node.
-  for (auto odd : {"n1-0192f3a4b5c6-1a2b", "n1-0192F3A4B5C6000000A1B2C3",
-                   "j1", "-0192f3a4b5c6000000a1b2c3d4",
-                   "0192f3a4b5c6000000a1b2c3d4e5f6"})
+  for (auto odd :
+       {"n1-0192f3a4b5c6-1a2b", "n1-0192F3A4B5C6000000A1B2C3", "j1",
+        "-0192f3a4b5c6000000a1b2c3d4", "0192f3a4b5c6000000a1b2c3d4e5f6"})
     ids.emplace_back(odd);
   for (auto& id : ids)
     EXPECT_TRUE(live.emplace(id, none())) << id;
@@ -62,7 +61,9 @@ TEST(LiveJobs, EraseAndVisit) {
   ASSERT_TRUE(live.emplace(b, none()));
   ASSERT_TRUE(live.emplace("old-style", none()));
   size_t seen = 0;
-  live.for_each([&](const live_jobs::entry&) { ++seen; });
+  live.for_each([&](const live_jobs::entry&) {
+    ++seen;
+  });
   EXPECT_EQ(seen, 3u);
   live.erase(a);
   live.erase("old-style");

@@ -1,8 +1,8 @@
-#include "actors/metrics.hpp"
+#include <string>
 
 #include <gtest/gtest.h>
 
-#include <string>
+#include "actors/metrics.hpp"
 
 using namespace std::chrono_literals;
 

@@ -1,6 +1,6 @@
-#include "actors/mime.hpp"
-
 #include <gtest/gtest.h>
+
+#include "actors/mime.hpp"
 
 using namespace ns;
 

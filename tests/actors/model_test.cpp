@@ -1,9 +1,8 @@
-#include "actors/model.hpp"
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include "actors/model.hpp"
 #include "config/error.hpp"
 
 using namespace ns;
@@ -108,7 +107,9 @@ TEST(Model, AdapterNames) {
 }
 
 TEST(Model, ChannelConfigIsCheckedPerType) {
-  auto obj = [](const char* text) { return json::parse(text).as_object(); };
+  auto obj = [](const char* text) {
+    return json::parse(text).as_object();
+  };
   EXPECT_FALSE(validate_adapter_config(adapter_type::webhook,
                                        obj(R"({"url":"https://h/x"})")));
   EXPECT_TRUE(validate_adapter_config(adapter_type::webhook, obj("{}")));
@@ -116,8 +117,8 @@ TEST(Model, ChannelConfigIsCheckedPerType) {
                                       obj(R"({"url":"ftp://h/x"})")));
   EXPECT_TRUE(validate_adapter_config(adapter_type::webhook,
                                       obj(R"({"url":"not a url"})")));
-  EXPECT_TRUE(validate_adapter_config(adapter_type::smtp,
-                                      obj(R"({"host":"mx"})")));
+  EXPECT_TRUE(
+    validate_adapter_config(adapter_type::smtp, obj(R"({"host":"mx"})")));
   EXPECT_FALSE(validate_adapter_config(adapter_type::smtp,
                                        obj(R"({"host":"mx","from":"a@b"})")));
   EXPECT_FALSE(validate_adapter_config(adapter_type::external, obj("{}")));

@@ -1,5 +1,3 @@
-#include "actors/ready_queue.hpp"
-
 #include <map>
 #include <random>
 
@@ -8,6 +6,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 #include <gtest/gtest.h>
+
+#include "actors/ready_queue.hpp"
 
 using namespace ns;
 

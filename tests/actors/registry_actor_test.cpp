@@ -1,5 +1,3 @@
-#include "actors/registry_actor.hpp"
-
 #include <filesystem>
 #include <future>
 
@@ -9,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/credentials.hpp"
+#include "actors/registry_actor.hpp"
 #include "config/error.hpp"
 
 using namespace ns;
@@ -27,8 +26,8 @@ struct RegistryActor : ::testing::Test {
 
   void SetUp() override {
     dir = std::filesystem::temp_directory_path()
-          / ("ns_registry_test_" + std::to_string(::getpid()) + "_"
-             + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      / ("ns_registry_test_" + std::to_string(::getpid()) + "_"
+         + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir);
     start();
   }
@@ -46,8 +45,8 @@ struct RegistryActor : ::testing::Test {
     cfg = std::make_unique<caf::actor_system_config>();
     cfg->set("scheduler.max-threads", size_t{2});
     sys = std::make_unique<caf::actor_system>(*cfg);
-    registry = sys->spawn(ns::registry, view, commit.get(),
-                          job_manager_actor{});
+    registry
+      = sys->spawn(ns::registry, view, commit.get(), job_manager_actor{});
   }
 
   void stop() {
@@ -70,7 +69,9 @@ struct RegistryActor : ::testing::Test {
   caf::expected<T> ask(Request req) {
     auto done = std::make_shared<std::promise<caf::expected<T>>>();
     auto fut = done->get_future();
-    req.reply = [done](caf::expected<T> res) { done->set_value(std::move(res)); };
+    req.reply = [done](caf::expected<T> res) {
+      done->set_value(std::move(res));
+    };
     caf::anon_send(registry, std::move(req));
     return fut.get();
   }
@@ -137,8 +138,8 @@ TEST_F(RegistryActor, ConcurrentPatchesAreNotLost) {
 TEST_F(RegistryActor, RotationRetiresTheOldKey) {
   auto created = create_client("r");
   ASSERT_TRUE(created);
-  auto rotated = ask<client_result>(
-    rotate_client_keys_request{created->client.id, {}});
+  auto rotated
+    = ask<client_result>(rotate_client_keys_request{created->client.id, {}});
   ASSERT_TRUE(rotated);
   EXPECT_NE(rotated->api_key, created->api_key);
   EXPECT_NE(rotated->signing_secret, created->signing_secret);

@@ -1,9 +1,9 @@
-#include "actors/schema.hpp"
-
 #include <set>
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include "actors/schema.hpp"
 // As ns_actors builds valijson: its inline functions must be the same in
 // every translation unit (without it a bad schema aborts instead of throwing).
 #define VALIJSON_USE_EXCEPTIONS 1
@@ -19,9 +19,9 @@ using namespace ns;
 namespace json = boost::json;
 
 TEST(ParamsSchema, InvalidSchemasAreNamedErrors) {
-  for (auto text : {R"({"type":"strin"})", R"({"minimum":"x"})",
-                    R"({"properties":5})", R"({"required":"name"})", "5",
-                    R"("object")"}) {
+  for (auto text :
+       {R"({"type":"strin"})", R"({"minimum":"x"})", R"({"properties":5})",
+        R"({"required":"name"})", "5", R"("object")"}) {
     auto res = params_schema::compile(json::parse(text));
     ASSERT_FALSE(res) << text;
     EXPECT_EQ(code_of(res.error()), ec::invalid_field) << text;
@@ -95,9 +95,8 @@ std::vector<params_schema::violation> reference_check(const json::value& schema,
 } // namespace
 
 TEST(ParamsSchema, AgreesWithAFullValijsonRun) {
-  auto schemas = {
-    R"({})",
-    R"({"type":"object","required":["to","subject","name"],
+  auto schemas = {R"({})",
+                  R"({"type":"object","required":["to","subject","name"],
         "additionalProperties":false,
         "properties":{"to":{"type":"string","minLength":3,"maxLength":254},
                       "subject":{"type":"string","minLength":1},
@@ -105,19 +104,19 @@ TEST(ParamsSchema, AgreesWithAFullValijsonRun) {
                       "vars":{"type":"object","required":["plan"],
                               "properties":{"seats":{"type":"integer",
                                                      "minimum":1}}}}})",
-    R"({"anyOf":[{"required":["a"]},{"required":["b"]}],
+                  R"({"anyOf":[{"required":["a"]},{"required":["b"]}],
         "properties":{"a":{"enum":[1,2]},"b":{"type":"array",
                       "items":{"type":"string","pattern":"^x"}}}})",
-    R"({"oneOf":[{"type":"object"},{"required":["a"]}],
+                  R"({"oneOf":[{"type":"object"},{"required":["a"]}],
         "not":{"required":["z"]}})"};
-  auto docs = {
-    R"({})",
-    R"({"to":"alice@example.com","subject":"Hi","name":"Al"})",
-    R"({"to":"a","subject":"","name":5,"extra":true})",
-    R"({"to":"ali@x.io","subject":"Hi","name":"Al","vars":{"seats":0}})",
-    R"({"a":3,"b":["x1","y2",7]})",
-    R"({"a":1})",
-    R"({"z":null,"a":[]})"};
+  auto docs
+    = {R"({})",
+       R"({"to":"alice@example.com","subject":"Hi","name":"Al"})",
+       R"({"to":"a","subject":"","name":5,"extra":true})",
+       R"({"to":"ali@x.io","subject":"Hi","name":"Al","vars":{"seats":0}})",
+       R"({"a":3,"b":["x1","y2",7]})",
+       R"({"a":1})",
+       R"({"z":null,"a":[]})"};
   for (auto schema_text : schemas) {
     auto schema_value = json::parse(schema_text);
     auto schema = params_schema::compile(schema_value);
@@ -129,8 +128,8 @@ TEST(ParamsSchema, AgreesWithAFullValijsonRun) {
       ASSERT_EQ(got.size(), want.size()) << schema_text << "\n" << doc_text;
       for (size_t i = 0; i < got.size(); ++i) {
         EXPECT_EQ(got[i].path, want[i].path) << schema_text << "\n" << doc_text;
-        EXPECT_EQ(got[i].message, want[i].message)
-          << schema_text << "\n" << doc_text;
+        EXPECT_EQ(got[i].message, want[i].message) << schema_text << "\n"
+                                                   << doc_text;
       }
     }
   }

@@ -1,8 +1,7 @@
-#include "actors/templates.hpp"
-
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "actors/templates.hpp"
 #include "config/error.hpp"
 
 using namespace ns;

@@ -1,11 +1,11 @@
-#include "ns_bench/histogram.hpp"
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
+
+#include <gtest/gtest.h>
+
+#include "ns_bench/histogram.hpp"
 
 using ns::bench::histogram;
 

@@ -1,6 +1,6 @@
-#include "ns_bench/http_head.hpp"
-
 #include <gtest/gtest.h>
+
+#include "ns_bench/http_head.hpp"
 
 using namespace ns::bench;
 

@@ -1,5 +1,3 @@
-#include "config/options.hpp"
-
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -7,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "config/error.hpp"
+#include "config/options.hpp"
 
 using namespace ns;
 using namespace std::chrono_literals;

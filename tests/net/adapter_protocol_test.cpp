@@ -1,7 +1,7 @@
-#include "net/adapter_sdk/protocol.hpp"
-
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include "net/adapter_sdk/protocol.hpp"
 
 namespace proto = ns::adapter_protocol;
 

@@ -1,16 +1,16 @@
 // The adapter SDK against a stand-in nsd: a ROUTER in the test that speaks the
 // protocol frame by frame, so every SDK duty is checked on the wire.
 
-#include "net/adapter_sdk/adapter.hpp"
-#include "net/adapter_sdk/protocol.hpp"
-
-#include <gtest/gtest.h>
-#include <zmq.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <optional>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <zmq.hpp>
+
+#include "net/adapter_sdk/adapter.hpp"
+#include "net/adapter_sdk/protocol.hpp"
 
 namespace proto = ns::adapter_protocol;
 namespace sdk = ns::adapter_sdk;

@@ -1,9 +1,8 @@
-#include "net/admin_input.hpp"
-
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 #include "config/error.hpp"
+#include "net/admin_input.hpp"
 
 using namespace ns;
 using namespace ns::net;

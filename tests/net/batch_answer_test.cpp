@@ -1,5 +1,3 @@
-#include "net/batch_answer.hpp"
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -7,6 +5,7 @@
 
 #include "actors/clock.hpp"
 #include "config/error.hpp"
+#include "net/batch_answer.hpp"
 #include "net/http_errors.hpp"
 
 using namespace ns;

@@ -1,5 +1,3 @@
-#include "net/http_client.hpp"
-
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -13,6 +11,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
+
+#include "net/http_client.hpp"
 
 using namespace ns;
 using namespace ns::net;

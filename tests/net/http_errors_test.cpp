@@ -1,7 +1,7 @@
-#include "net/http_errors.hpp"
-
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include "net/http_errors.hpp"
 
 using namespace ns;
 using namespace ns::net;

@@ -1,8 +1,8 @@
-#include "net/job_input.hpp"
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+
+#include "net/job_input.hpp"
 
 // simdjson.h stays out of test files: ns_net compiles it with
 // SIMDJSON_THREADS_ENABLED, and a test file without it would see another
@@ -22,13 +22,14 @@ boost::json::value params_of(std::string_view params) {
 } // namespace
 
 TEST(JobInput, ParamsAreTheTreeBoostParseWouldBuild) {
-  for (std::string_view text : {
-         R"({})",
-         R"({"text":"hello","n":1,"neg":-42,"pi":3.25,"yes":true,"no":false,"nothing":null})",
-         R"({"big":18446744073709551615,"min":-9223372036854775808,"exp":1e300})",
-         R"({"nested":{"list":[1,"two",[3,{"four":4}],{}],"empty":[]}})",
-         R"({"utf8":"Привет, мир ✓","escaped":"a\"b\\c\n\u0000d"})",
-       }) {
+  for (
+    std::string_view text : {
+      R"({})",
+      R"({"text":"hello","n":1,"neg":-42,"pi":3.25,"yes":true,"no":false,"nothing":null})",
+      R"({"big":18446744073709551615,"min":-9223372036854775808,"exp":1e300})",
+      R"({"nested":{"list":[1,"two",[3,{"four":4}],{}],"empty":[]}})",
+      R"({"utf8":"Привет, мир ✓","escaped":"a\"b\\c\n\u0000d"})",
+    }) {
     EXPECT_EQ(params_of(text), boost::json::parse(text)) << text;
   }
 }

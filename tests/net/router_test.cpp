@@ -1,6 +1,6 @@
-#include "net/router.hpp"
-
 #include <gtest/gtest.h>
+
+#include "net/router.hpp"
 
 using namespace ns::net;
 using kind = route_result::kind;

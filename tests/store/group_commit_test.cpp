@@ -1,5 +1,3 @@
-#include "store/group_commit.hpp"
-
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "config/error.hpp"
+#include "store/group_commit.hpp"
 
 using namespace ns;
 
@@ -23,8 +22,8 @@ struct StoreFixture : ::testing::Test {
 
   void SetUp() override {
     dir = std::filesystem::temp_directory_path()
-          / ("ns_store_test_" + std::to_string(::getpid()) + "_"
-             + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      / ("ns_store_test_" + std::to_string(::getpid()) + "_"
+         + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir);
     opts.path = dir.string();
   }
@@ -166,7 +165,7 @@ TEST_F(GroupCommit, PacedCommitWaitsForAsManyWritesAsTheLastCarried) {
   // Stopping does not wait out the interval.
   auto e = write_one(gc, "e");
   auto f = write_one(gc, "f");
-  (void) f.get();
+  (void)f.get();
   auto g = write_one(gc, "g"); // alone after a commit of two: paced
   auto t0 = std::chrono::steady_clock::now();
   gc.stop();
@@ -246,21 +245,22 @@ TEST_F(GroupCommit, GuardKeepsTheFirstWriterOfAKey) {
         auto value = "w" + std::to_string(w) + "-" + std::to_string(i);
         b.put(store::cf::idempotency, "key", value);
         b.put(store::cf::jobs, value, "job");
-        store::group_commit::guard g{
-          store::cf::idempotency, "key",
-          [](std::string_view) { return true; }};
-        ASSERT_TRUE(gc.submit(std::move(b), std::move(g),
-                              [&](const caf::error& err,
-                                  std::optional<std::string> existing) {
-                                ASSERT_FALSE(err);
-                                if (existing) {
-                                  blocked.fetch_add(1);
-                                  std::lock_guard<std::mutex> lock{mtx};
-                                  seen.push_back(*existing);
-                                } else {
-                                  written.fetch_add(1);
-                                }
-                              }));
+        store::group_commit::guard g{store::cf::idempotency, "key",
+                                     [](std::string_view) {
+                                       return true;
+                                     }};
+        ASSERT_TRUE(gc.submit(
+          std::move(b), std::move(g),
+          [&](const caf::error& err, std::optional<std::string> existing) {
+            ASSERT_FALSE(err);
+            if (existing) {
+              blocked.fetch_add(1);
+              std::lock_guard<std::mutex> lock{mtx};
+              seen.push_back(*existing);
+            } else {
+              written.fetch_add(1);
+            }
+          }));
       }
     });
   for (auto& t : threads)
@@ -274,11 +274,11 @@ TEST_F(GroupCommit, GuardKeepsTheFirstWriterOfAKey) {
     EXPECT_EQ(s, **winner);
   // Blocked batches wrote nothing at all.
   int jobs = 0;
-  ASSERT_FALSE((*db)->scan(store::cf::jobs, "",
-                           [&](std::string_view, std::string_view) {
-                             ++jobs;
-                             return true;
-                           }));
+  ASSERT_FALSE(
+    (*db)->scan(store::cf::jobs, "", [&](std::string_view, std::string_view) {
+      ++jobs;
+      return true;
+    }));
   EXPECT_EQ(jobs, 1);
 }
 
@@ -292,13 +292,15 @@ TEST_F(GroupCommit, ExpiredGuardValueIsOverwritten) {
   std::promise<bool> wrote;
   store::write_batch b;
   b.put(store::cf::idempotency, "key", "fresh");
-  ASSERT_TRUE(gc.submit(
-    std::move(b),
-    store::group_commit::guard{store::cf::idempotency, "key",
-                               [](std::string_view v) { return v != "stale"; }},
-    [&](const caf::error& err, std::optional<std::string> existing) {
-      wrote.set_value(!err && !existing);
-    }));
+  ASSERT_TRUE(
+    gc.submit(std::move(b),
+              store::group_commit::guard{store::cf::idempotency, "key",
+                                         [](std::string_view v) {
+                                           return v != "stale";
+                                         }},
+              [&](const caf::error& err, std::optional<std::string> existing) {
+                wrote.set_value(!err && !existing);
+              }));
   EXPECT_TRUE(wrote.get_future().get());
   EXPECT_EQ(*(*db)->get(store::cf::idempotency, "key").value(), "fresh");
 }

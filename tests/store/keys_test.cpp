@@ -1,6 +1,6 @@
-#include "store/keys.hpp"
-
 #include <gtest/gtest.h>
+
+#include "store/keys.hpp"
 
 using namespace ns::store;
 
