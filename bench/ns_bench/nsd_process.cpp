@@ -7,10 +7,12 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -22,20 +24,59 @@ namespace ns::bench {
 
 namespace fs = std::filesystem;
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+bool port_bindable(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return 0;
+    return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0
-      && ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
-  return port;
+  return ok;
+}
+
+// Below (or above) the kernel's ephemeral range, so that no outgoing
+// connection takes the port between our pick and nsd's bind.
+std::pair<int, int> port_range() {
+  int low = 32768;
+  int high = 60999;
+  std::ifstream in{"/proc/sys/net/ipv4/ip_local_port_range"};
+  in >> low >> high;
+  if (low - 10000 >= 2000)
+    return {10000, low - 1};
+  return {high + 1, 65535};
+}
+
+} // namespace
+
+int free_port() {
+  // The same reservation as tests/support/nsd.py: an flock held for the
+  // life of this process, so parallel benches and tests never share a port.
+  auto dir = fs::temp_directory_path() / "ns-test-ports";
+  std::error_code ignored;
+  fs::create_directories(dir, ignored);
+  auto [first, last] = port_range();
+  std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick{first, last};
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int port = pick(rng);
+    auto path = (dir / std::to_string(port)).string();
+    int fd
+      = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (fd < 0)
+      return 0;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || !port_bindable(port)) {
+      ::close(fd);
+      continue;
+    }
+    // Kept open (and locked) until the process ends.
+    return port;
+  }
+  return 0;
 }
 
 namespace {
@@ -73,15 +114,19 @@ std::string nsd_process::start(double timeout_s) {
     return "cannot create a temp dir";
   if (pid_ != 0)
     return "nsd already runs";
+  int http_port = free_port();
+  int adapter_port = free_port();
+  if (http_port == 0 || adapter_port == 0)
+    return "no free loopback port";
   url_.host = "127.0.0.1";
-  url_.port = static_cast<uint16_t>(free_port());
+  url_.port = static_cast<uint16_t>(http_port);
   std::vector<std::string> args{
     binary_, "--store.path=" + dir_ + "/store",
     "--http.listen=127.0.0.1:" + std::to_string(url_.port),
     "--admin.token=" + token_,
     // Its own adapter port too: two benches (or
     // a bench beside a running nsd) never clash.
-    "--adapters.listen=tcp://127.0.0.1:" + std::to_string(free_port())};
+    "--adapters.listen=tcp://127.0.0.1:" + std::to_string(adapter_port)};
   for (const auto& s : settings_)
     args.push_back("--" + s);
   auto log = dir_ + "/nsd-" + std::to_string(++starts_) + ".log";

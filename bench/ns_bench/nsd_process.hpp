@@ -58,7 +58,8 @@ private:
   int starts_ = 0;
 };
 
-/// A loopback TCP port that nobody listens on right now.
+/// A loopback TCP port that nobody listens on right now, outside the
+/// ephemeral range and reserved for this process; 0 if none is found.
 int free_port();
 
 } // namespace ns::bench

@@ -9,10 +9,12 @@
 The binary comes from $NSD_BIN (ctest sets it), else build/nsd of the repo.
 """
 
+import fcntl
 import glob
 import http.client
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -36,11 +38,48 @@ ADMIN = object()
 OMIT = object()
 
 
+# Ports handed out by free_port() stay reserved (an flock on a file in
+# PORT_LOCK_DIR) for as long as this process lives, so parallel test
+# processes never pick the same one.
+PORT_LOCK_DIR = os.path.join(tempfile.gettempdir(), "ns-test-ports")
+_reserved_ports = {}
+
+
+def _port_range():
+    """Ports below (or above) the kernel's ephemeral range: an outgoing
+    connection never takes one of those between our pick and nsd's bind.
+    (Port 0 would give an ephemeral port, which any connect() may take.)"""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    if low - 10000 >= 2000:
+        return 10000, low - 1
+    return high + 1, 65535
+
+
 def free_port():
-    """A loopback port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on now and no other test process
+    will pick: outside the ephemeral range and reserved across processes."""
+    os.makedirs(PORT_LOCK_DIR, exist_ok=True)
+    first, last = _port_range()
+    for _ in range(1000):
+        port = random.randint(first, last)
+        if port in _reserved_ports:
+            continue
+        lock = open(os.path.join(PORT_LOCK_DIR, str(port)), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        if not port_free(port):
+            lock.close()
+            continue
+        _reserved_ports[port] = lock
+        return port
+    raise NsdError("no free loopback port in %d-%d" % (first, last))
 
 
 def port_free(port):
