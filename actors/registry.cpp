@@ -91,31 +91,41 @@ void registry_view::publish(std::shared_ptr<const registry_snapshot> next) {
 
 namespace {
 
+/// Decodes each record of `family` and hands it to `take`; stops at the
+/// first record that does not decode or that `take` refuses.
+template <class Decode, class Take>
+caf::error load_each(const store::db& db, store::cf family, Decode decode,
+                     Take take) {
+  caf::error failure;
+  auto err = db.scan(family, "", [&](std::string_view, std::string_view value) {
+    auto rec = decode(value);
+    if (!rec) {
+      failure = rec.error();
+      return false;
+    }
+    failure = take(std::move(*rec));
+    return !failure;
+  });
+  return err ? err : failure;
+}
+
 /// Attaches the stored templates to their adapters.
 caf::expected<registry_snapshot> load_templates(const store::db& db,
                                                 registry_snapshot snap) {
   std::map<std::string, std::shared_ptr<template_set>> sets;
-  caf::error failure;
-  auto err = db.scan(
-    store::cf::templates, "", [&](std::string_view, std::string_view value) {
-      auto rec = decode_template(value);
-      if (!rec) {
-        failure = rec.error();
-        return false;
-      }
-      auto& set = sets[rec->adapter];
+  auto err = load_each(
+    db, store::cf::templates, decode_template, [&](template_record rec) {
+      auto& set = sets[rec.adapter];
       if (!set)
         set = std::make_shared<template_set>();
-      auto name = rec->name;
-      auto version = rec->version;
+      auto name = rec.name;
+      auto version = rec.version;
       set->by_name[name][version]
-        = std::make_shared<const template_record>(std::move(*rec));
-      return true;
+        = std::make_shared<const template_record>(std::move(rec));
+      return caf::error{};
     });
   if (err)
     return err;
-  if (failure)
-    return failure;
   for (auto& [adapter, set] : sets) {
     auto* a = snap.adapter(adapter);
     if (a == nullptr)
@@ -131,44 +141,27 @@ caf::expected<registry_snapshot> load_templates(const store::db& db,
 
 caf::expected<registry_snapshot> load_registry(const store::db& db) {
   registry_snapshot snap;
-  caf::error failure;
-  auto err = db.scan(
-    store::cf::clients, "", [&](std::string_view, std::string_view value) {
-      auto rec = decode_client(value);
-      if (!rec) {
-        failure = rec.error();
-        return false;
-      }
-      snap.put(std::make_shared<const client_record>(std::move(*rec)));
-      return true;
-    });
+  auto err
+    = load_each(db, store::cf::clients, decode_client, [&](client_record rec) {
+        snap.put(std::make_shared<const client_record>(std::move(rec)));
+        return caf::error{};
+      });
   if (err)
     return err;
-  if (failure)
-    return failure;
-  err = db.scan(
-    store::cf::adapters, "", [&](std::string_view, std::string_view value) {
-      auto rec = decode_adapter(value);
-      if (!rec) {
-        failure = rec.error();
-        return false;
-      }
-      auto schema = params_schema::compile(rec->params_schema);
-      if (!schema) {
-        failure = make_error(ec::store_failure,
-                             "stored schema of adapter " + rec->name
-                               + " no longer compiles: "
-                               + message_of(schema.error()));
-        return false;
-      }
+  err = load_each(
+    db, store::cf::adapters, decode_adapter, [&](adapter_record rec) {
+      auto schema = params_schema::compile(rec.params_schema);
+      if (!schema)
+        return make_error(ec::store_failure,
+                          "stored schema of adapter " + rec.name
+                            + " no longer compiles: "
+                            + message_of(schema.error()));
       snap.put(std::make_shared<const adapter_entry>(
-        adapter_entry{std::move(*rec), std::move(*schema), nullptr}));
-      return true;
+        adapter_entry{std::move(rec), std::move(*schema), nullptr}));
+      return caf::error{};
     });
   if (err)
     return err;
-  if (failure)
-    return failure;
   return load_templates(db, std::move(snap));
 }
 
