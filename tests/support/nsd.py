@@ -42,7 +42,7 @@ OMIT = object()
 # PORT_LOCK_DIR) for as long as this process lives, so parallel test
 # processes never pick the same one.
 PORT_LOCK_DIR = os.path.join(tempfile.gettempdir(), "ns-test-ports")
-_reserved_ports = {}
+_reserved_ports = []  # the locked files, kept open
 
 
 def _port_range():
@@ -66,8 +66,6 @@ def free_port():
     first, last = _port_range()
     for _ in range(1000):
         port = random.randint(first, last)
-        if port in _reserved_ports:
-            continue
         lock = open(os.path.join(PORT_LOCK_DIR, str(port)), "a")
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -77,7 +75,7 @@ def free_port():
         if not port_free(port):
             lock.close()
             continue
-        _reserved_ports[port] = lock
+        _reserved_ports.append(lock)
         return port
     raise NsdError("no free loopback port in %d-%d" % (first, last))
 
