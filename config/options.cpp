@@ -156,9 +156,13 @@ const std::vector<option_spec>& table() {
          "largest request head accepted (1KiB..1MiB); larger is 431",
          &options::http, &http_options::max_header_bytes),
     make("http.read_timeout",
-         "time a connection may take to send one whole request, idle "
-         "keep-alive wait included; then it is closed",
+         "time a connection may take to send one whole request, counted "
+         "from the end of the previous answer; then it is closed",
          &options::http, &http_options::read_timeout),
+    make("http.idle_timeout",
+         "time a connection may wait, open and idle, before its next request "
+         "(or its first) begins; then it is closed",
+         &options::http, &http_options::idle_timeout),
     make("http.write_timeout", "time a client may take to read an answer",
          &options::http, &http_options::write_timeout),
     make("http.shutdown_grace",
@@ -407,9 +411,10 @@ caf::error validate(options& opts) {
       || h.max_header_bytes.value > (1ull << 20))
     return bad("bad value for http.max_header_bytes: must be between 1KiB and "
                "1MiB");
-  if (h.read_timeout.count() < 1 || h.write_timeout.count() < 1)
-    return bad("bad value for http.read_timeout/http.write_timeout: must be "
-               "positive");
+  if (h.read_timeout.count() < 1 || h.write_timeout.count() < 1
+      || h.idle_timeout.count() < 1)
+    return bad("bad value for http.read_timeout/http.write_timeout/"
+               "http.idle_timeout: must be positive");
   if (h.max_connections < 1)
     return bad("bad value for http.max_connections: must be at least 1");
   if (opts.store.path.empty())

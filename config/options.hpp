@@ -26,6 +26,8 @@ struct http_options {
   bytes max_body_bytes{1u << 20};
   bytes max_header_bytes{16u << 10};
   millis read_timeout{30'000};
+  /// How long a keep-alive connection may wait before a request begins.
+  millis idle_timeout{5'000};
   millis write_timeout{30'000};
   millis shutdown_grace{10'000};
   uint64_t max_connections = 10'000;

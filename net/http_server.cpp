@@ -1,10 +1,15 @@
 #include "net/http_server.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_set>
+#include <utility>
+
+#include <sys/resource.h>
 
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -47,6 +52,78 @@ struct server_core {
   std::mutex sessions_mtx;
   std::unordered_set<session*> sessions;
 };
+
+/// Lets a repeated warning through at most once per interval, with the
+/// number of repeats held back since the last one.
+class log_throttle {
+public:
+  explicit log_throttle(clock_type::duration interval) : interval_(interval) {
+    // nothing else
+  }
+
+  /// True when this occurrence is to be logged; `suppressed` is then the
+  /// count of those held back before it.
+  bool admit(uint64_t& suppressed) {
+    auto now = clock_type::now();
+    if (now < next_) {
+      ++suppressed_;
+      return false;
+    }
+    next_ = now + interval_;
+    suppressed = std::exchange(suppressed_, 0);
+    return true;
+  }
+
+private:
+  clock_type::duration interval_;
+  clock_type::time_point next_ = clock_type::time_point::min();
+  uint64_t suppressed_ = 0;
+};
+
+std::string suppressed_note(uint64_t n) {
+  return n == 0 ? std::string{}
+                : " (" + std::to_string(n) + " more since the last report)";
+}
+
+/// accept() errors that the next accept() would repeat at once: the process
+/// or the system is out of descriptors or memory.
+bool out_of_resources(const beast::error_code& ec) {
+  if (ec.category() != boost::system::system_category())
+    return false;
+  auto v = ec.value();
+  return v == EMFILE || v == ENFILE || v == ENOBUFS || v == ENOMEM;
+}
+
+/// Descriptors nsd needs besides its HTTP connections: RocksDB's files,
+/// ZeroMQ, epoll and event descriptors, outbound connections.
+constexpr uint64_t own_descriptors = 256;
+
+/// Makes room for http.max_connections: raises the soft RLIMIT_NOFILE
+/// towards the hard one as far as needed, and warns if that is not enough.
+void fit_descriptor_limit(uint64_t max_connections) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return;
+  auto need = max_connections + own_descriptors;
+  auto want = lim.rlim_max == RLIM_INFINITY
+    ? need
+    : std::min<uint64_t>(need, lim.rlim_max);
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < want) {
+    auto raised = lim;
+    raised.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+      lim = raised;
+  }
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
+    log::warning() << "http: the descriptor limit (RLIMIT_NOFILE "
+                   << lim.rlim_cur << ", hard " << lim.rlim_max
+                   << ") is below the " << need
+                   << " that http.max_connections=" << max_connections
+                   << " needs (plus " << own_descriptors
+                   << " for nsd's own files); beyond it new connections wait "
+                      "in the listen queue. Raise the limit (ulimit -n, "
+                      "LimitNOFILE=) or lower http.max_connections";
+}
 
 std::string error_body(std::string_view code, std::string_view message) {
   // Codes and messages here are fixed ASCII texts: no escaping needed.
@@ -94,7 +171,11 @@ private:
   /// deadline it was armed for has come. A timer per read and write would
   /// cost a timer-queue insert and cancel on every request.
   void expires_after(clock_type::duration d) {
-    deadline_ = clock_type::now() + d;
+    expires_at(clock_type::now() + d);
+  }
+
+  void expires_at(clock_type::time_point at) {
+    deadline_ = at;
     if (deadline_ < armed_at_)
       watchdog_.cancel(); // its handler re-arms for the nearer deadline
   }
@@ -106,10 +187,13 @@ private:
   void watch() {
     if (closed_)
       return;
-    // While the handler works there is no deadline: look again later.
-    auto at = deadline_ == clock_type::time_point::max()
-      ? clock_type::now() + core_.opts.read_timeout
-      : deadline_;
+    // While the handler works there is no deadline: look again later, but
+    // not after the nearest deadline read_next() may set, so that it does
+    // not have to cancel the timer.
+    auto at = deadline_;
+    if (at == clock_type::time_point::max())
+      at = clock_type::now()
+        + std::min(core_.opts.idle_timeout, core_.opts.read_timeout);
     armed_at_ = at;
     watchdog_.expires_at(at);
     watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -119,10 +203,17 @@ private:
         self->watch();
         return;
       }
-      if (clock_type::now() >= self->deadline_)
-        self->close(); // pending reads and writes end with operation_aborted
-      else
+      if (clock_type::now() < self->deadline_) {
         self->watch();
+      } else if (self->reading_ && self->request_begun()
+                 && self->deadline_ < self->request_deadline_) {
+        // Idle time is over but a request has begun: it has the whole read
+        // timeout.
+        self->deadline_ = self->request_deadline_;
+        self->watch();
+      } else {
+        self->close(); // pending reads and writes end with operation_aborted
+      }
     });
   }
 
@@ -141,6 +232,12 @@ private:
       });
   }
 
+  /// Whether a byte of the request being read has arrived: a pipelined one
+  /// may already wait in the buffer before the parser saw any of it.
+  bool request_begun() const {
+    return buffer_.size() > 0 || (parser_ && parser_->got_some());
+  }
+
   void read_next() {
     if (core_.stopping.load())
       open_closing_window();
@@ -148,7 +245,12 @@ private:
     parser_->body_limit(core_.opts.max_body_bytes.value);
     parser_->header_limit(
       static_cast<std::uint32_t>(core_.opts.max_header_bytes.value));
-    expires_after(core_.opts.read_timeout);
+    // An idle connection gets idle_timeout; the watchdog extends that to
+    // the read timeout once a request has begun (no timer per read).
+    reading_ = true;
+    auto now = clock_type::now();
+    request_deadline_ = now + core_.opts.read_timeout;
+    expires_at(std::min(now + core_.opts.idle_timeout, request_deadline_));
     http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->on_read(ec);
@@ -156,6 +258,7 @@ private:
   }
 
   void on_read(beast::error_code ec) {
+    reading_ = false;
     if (ec == http::error::end_of_stream || ec == asio::error::eof
         || ec == asio::error::operation_aborted
         || ec == asio::error::connection_reset) {
@@ -295,6 +398,8 @@ private:
   timer_type watchdog_;
   clock_type::time_point deadline_ = clock_type::time_point::max();
   clock_type::time_point armed_at_ = clock_type::time_point::max();
+  // When the request being read must be complete (read_timeout).
+  clock_type::time_point request_deadline_ = clock_type::time_point::max();
   server_core& core_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -305,6 +410,7 @@ private:
   std::string peer_;
   bool keep_alive_ = true;
   bool busy_ = false;
+  bool reading_ = false;
   bool closed_ = false;
 };
 
@@ -317,8 +423,22 @@ struct http_server::impl {
     guards;
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
+  // After the acceptor: destroyed before the io contexts.
+  std::optional<timer_type> accept_pause;
+  log_throttle accept_errors{std::chrono::seconds(10)};
+  log_throttle limit_reached{std::chrono::seconds(10)};
   size_t next = 0;
   uint16_t bound_port = 0;
+
+  /// Out of descriptors, accept() fails at once and would fail again at
+  /// once: wait a little for connections to close instead of spinning.
+  void pause_accepting() {
+    accept_pause->expires_after(std::chrono::milliseconds(100));
+    accept_pause->async_wait([this](beast::error_code ec) {
+      if (!ec && acceptor->is_open())
+        accept();
+    });
+  }
 
   void accept() {
     auto& target = *iocs[next];
@@ -336,9 +456,10 @@ struct http_server::impl {
             open = core.sessions.size();
           }
           if (open >= core.opts.max_connections) {
-            log::warning() << "http: connection limit ("
-                           << core.opts.max_connections
-                           << ") reached; closing a new connection";
+            if (uint64_t n = 0; limit_reached.admit(n))
+              log::warning()
+                << "http: connection limit (" << core.opts.max_connections
+                << ") reached; closing a new connection" << suppressed_note(n);
             boost::system::error_code ignored;
             socket.close(ignored);
           } else {
@@ -346,7 +467,13 @@ struct http_server::impl {
             std::make_shared<session>(std::move(socket), core)->start();
           }
         } else {
-          log::warning() << "http: accept failed: " << ec.message();
+          if (uint64_t n = 0; accept_errors.admit(n))
+            log::warning() << "http: accept failed: " << ec.message()
+                           << suppressed_note(n);
+          if (out_of_resources(ec)) {
+            pause_accepting();
+            return;
+          }
         }
         accept();
       });
@@ -382,7 +509,9 @@ caf::error http_server::start() {
     addr = results.begin()->endpoint().address();
   }
   tcp::endpoint ep{addr, o.port};
+  fit_descriptor_limit(o.max_connections);
   auto& acc = impl_->acceptor.emplace(*impl_->iocs[0]);
+  impl_->accept_pause.emplace(impl_->iocs[0]->get_executor());
   auto failed = [&](const char* what) {
     return make_error(ec::invalid_config,
                       std::string{"http.listen: cannot "} + what + " "
@@ -419,6 +548,8 @@ void http_server::stop(std::chrono::milliseconds grace) {
     boost::system::error_code ignored;
     if (impl_->acceptor)
       impl_->acceptor->close(ignored);
+    if (impl_->accept_pause)
+      impl_->accept_pause->cancel();
   });
   std::vector<std::shared_ptr<session>> live;
   {
