@@ -140,6 +140,8 @@ def fmt(v):
         return "yes" if v else "no"
     if isinstance(v, float):
         return "%.0f" % v if abs(v) >= 100 else "%.2f" % v
+    if isinstance(v, list):
+        return "%d (listed in --json)" % len(v)
     if isinstance(v, dict):
         return ", ".join("%s: %s" % (k, fmt(x)) for k, x in v.items()) or "—"
     if v is None:
@@ -470,7 +472,7 @@ def scenario_kill9(opt, out_dir):
     node = new_node()
     stop = threading.Event()
     posters = []
-    kills = []   # dicts: t_kill, under_way, restart_s
+    kills = []   # dicts: t_kill (signal sent), t_dead (reaped), restart_s
     try:
         node.start(timeout=30)
         key = setup_hook(node, rx.url("/hook"), concurrency=16)
@@ -484,16 +486,18 @@ def scenario_kill9(opt, out_dir):
             under_way = rx.in_flight
             t_kill = time.monotonic()
             node.kill9()
+            # A delivery may still arrive between the signal and the death.
+            t_dead = time.monotonic()
             try:
                 node.restart(timeout=opt.kill9_ready_timeout)
             except harness.NsdError as e:
                 rep.status = "restart %d failed" % (r + 1)
                 rep.note("restart after kill %d failed: %s"
                          % (r + 1, str(e).splitlines()[0]))
-                kills.append({"t_kill": t_kill, "under_way": under_way,
+                kills.append({"t_kill": t_kill, "t_dead": t_dead,
                               "restart_s": None})
                 break
-            kills.append({"t_kill": t_kill, "under_way": under_way,
+            kills.append({"t_kill": t_kill, "t_dead": t_dead,
                           "restart_s": time.monotonic() - t_kill})
             log("kill9: round %d/%d: killed with %d deliveries under way, "
                 "ready again after %.2f s" % (r + 1, opt.kill9_rounds,
@@ -536,19 +540,36 @@ def scenario_kill9(opt, out_dir):
         # that earlier delivery reached the receiver.
         under_way = answered_in_w = older = no_kill = wrong_key = 0
         attempt_not_up = 0
-        t_kills = [k["t_kill"] for k in kills]
+        oldest_ms = 0.0
+        t_kills = [k["t_dead"] for k in kills]
+        odd = []   # repeats no kill explains: for the JSON, to look into
+
+        def seen(r):
+            before = [t for t in t_kills if t <= r.time]
+            return {"attempt": r.header("X-NS-Attempt"),
+                    "s_after_last_kill": round(r.time - before[-1], 3)
+                    if before else None,
+                    "kills_before": len(before)}
         for jid, rs in dups.items():
             rs.sort(key=lambda r: r.time)
             for a, b in zip(rs, rs[1:]):
-                between = [t for t in t_kills if a.time <= t <= b.time]
+                between = [k for k in kills
+                           if a.time <= k["t_dead"] <= b.time]
                 if not between:
                     no_kill += 1
-                elif a.time + delay > between[0]:
+                elif a.time + delay > between[0]["t_kill"]:
                     under_way += 1
-                elif between[0] - a.time <= opt.kill9_window:
+                elif between[0]["t_kill"] - a.time <= opt.kill9_window:
                     answered_in_w += 1
+                    oldest_ms = max(oldest_ms, 1000.0 * (
+                        between[0]["t_kill"] - a.time - delay))
                 else:
                     older += 1
+                if (not between or between[0]["t_kill"] - a.time
+                        > opt.kill9_window) \
+                        and len(odd) < 10:
+                    odd.append({"job_id": jid, "first": seen(a),
+                                "repeat": seen(b)})
                 try:
                     if int(b.header("X-NS-Attempt")) <= int(
                             a.header("X-NS-Attempt")):
@@ -605,10 +626,15 @@ def scenario_kill9(opt, out_dir):
                 len(dups))
         rep.add("repeats", "repeated deliveries in all", sum(
             len(rs) - 1 for rs in dups.values()))
+        # In flight at a kill: deliveries that had reached the receiver
+        # and were not answered yet when the signal went out (arrivals until
+        # the process was gone included).
+        in_flight = sum(1 for k in kills for r in reqs
+                        if r.time <= k["t_dead"]
+                        and r.time + delay > k["t_kill"])
         rep.add("in_flight",
                 "in flight at the kills (deliveries under way at the "
-                "receiver: arrived, not yet answered)",
-                sum(k["under_way"] for k in kills))
+                "receiver: arrived, not yet answered)", in_flight)
         rep.add("delivered_in_w", "jobs delivered in the W before a kill",
                 delivered_in_w)
         rep.add("repeat_after_under_way",
@@ -617,10 +643,14 @@ def scenario_kill9(opt, out_dir):
         rep.add("repeat_after_recent",
                 "repeats of a delivery answered ≤ W before the kill",
                 answered_in_w)
+        rep.add("recent_oldest_ms", "of those, answered at most this long "
+                "before the kill (ms)", round(oldest_ms, 1))
         rep.add("repeat_after_older",
                 "repeats of a delivery answered > W before the kill", older)
         rep.add("repeat_without_kill", "repeats with no kill in between",
                 no_kill)
+        rep.add("unexplained_examples", "repeats no kill explains, e.g.",
+                odd or None)
         rep.add("wrong_idempotency_key",
                 "jobs delivered with another Idempotency-Key", wrong_key)
         rep.add("attempt_not_increasing",
