@@ -392,7 +392,8 @@ class Poster(threading.Thread):
                 self.stopping.wait(0.05)
                 continue
             t1 = time.monotonic()
-            self.events.append((t0, t1, resp.status))
+            self.events.append((t0, t1, resp.status if resp.status == 202
+                                else answer_text(resp.status, raw)))
             if resp.status == 202:
                 try:
                     self.acked.append((json.loads(raw)["job_id"],
@@ -406,6 +407,14 @@ class Poster(threading.Thread):
                 conn = None
         if conn is not None:
             conn.close()
+
+
+def answer_text(status, raw):
+    """ "503 overloaded": the status and the error code of the body."""
+    try:
+        return "%d %s" % (status, json.loads(raw)["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return str(status)
 
 
 def start_posters(node, api_key, count, stop, **kw):
@@ -1260,9 +1269,9 @@ def main():
                     OSError) as e:
                 rep = Report(name, {})
                 rep.status = "failed"
-                rep.note("%s: %s" % (type(e).__name__,
-                                     str(e).splitlines()[0][:300]
-                                     if str(e) else ""))
+                lines = [x for x in str(e).splitlines() if x.strip()]
+                rep.note("%s: %s" % (type(e).__name__, " … ".join(
+                    x[:300] for x in lines[:1] + lines[-1:][:len(lines) - 1])))
                 got = [rep]
             finally:
                 clean_leftovers()
