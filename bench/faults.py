@@ -874,7 +874,9 @@ def scenario_diskfull(opt, out_dir):
         if name not in variants:
             sys.exit("unknown diskfull variant %r (%s)"
                      % (name, ",".join(variants)))
-        out.append(diskfull_variant(opt, out_dir, name, variants[name]))
+        for i in range(opt.diskfull_runs):
+            label = name if opt.diskfull_runs == 1 else "%s-%d" % (name, i + 1)
+            out.append(diskfull_variant(opt, out_dir, label, variants[name]))
     return out
 
 
@@ -1209,6 +1211,9 @@ def main():
                    "POST (default 5)")
     g.add_argument("--diskfull-recover-timeout", type=float, default=30.0,
                    help="bound on the wait for a 202 after free (default 30)")
+    g.add_argument("--diskfull-runs", type=int, default=1,
+                   help="runs of each variant (default 1; what nsd does on a "
+                   "full disk varies from run to run)")
     g.add_argument("--diskfull-variants", default="default,write_buffer_1MiB",
                    help="nsd settings to run it with: default (nsd's "
                    "defaults), write_buffer_1MiB (store.write_buffer_bytes="
