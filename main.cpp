@@ -131,7 +131,10 @@ int main(int argc, char** argv) {
   ns::store::group_commit commit{**db, opts.store.max_batch_writes,
                                  opts.store.max_pending_writes,
                                  opts.store.commit_interval};
-  ns::net::http_client outbound;
+  ns::net::http_client_options outbound_opts;
+  outbound_opts.client_urls
+    = ns::net::address_policy{opts.security.callback_allow};
+  ns::net::http_client outbound{outbound_opts};
   ns::net::smtp_client smtp;
   // Declared before the actor system: actors may still hold answers for HTTP
   // connections, which must outlive them.
@@ -194,10 +197,10 @@ int main(int argc, char** argv) {
       jobs = ns::job_manager_actor{};
     };
 
-    http.emplace(
-      opts.http,
-      ns::net::make_api(ns::net::api_context{registry, view, *token, ready,
-                                             jobs, ingest, &commit, board}));
+    http.emplace(opts.http,
+                 ns::net::make_api(ns::net::api_context{
+                   registry, view, *token, ready, jobs, ingest, &commit, board,
+                   ns::net::address_policy{opts.security.callback_allow}}));
     if (auto err = http->start()) {
       http.reset();
       shutdown();

@@ -36,6 +36,7 @@ void attempt(self_ptr self) {
   st.attempts += 1;
   http_call call;
   call.url = st.url;
+  call.origin = url_origin::client;
   call.body = st.body;
   call.headers.emplace_back(
     "X-NS-Signature",

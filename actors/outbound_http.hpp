@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
@@ -11,11 +12,18 @@
 
 namespace ns {
 
+/// Who chose a request's URL. An admin's (an adapter's config) is trusted; a
+/// client's (a `callback_url`) may reach only the addresses the node's policy
+/// admits (security.callback_allow), checked on the resolved addresses right
+/// before connecting, so a name that resolves to loopback does not get past.
+enum class url_origin : uint8_t { admin, client };
+
 /// One outbound HTTP request.
 struct http_call {
   std::string method = "POST";
   /// Absolute http:// or https:// URL.
   std::string url;
+  url_origin origin = url_origin::admin;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string content_type = "application/json";
@@ -37,7 +45,8 @@ struct http_outcome {
   /// True when the failure happened before any byte of the request was
   /// written: the receiver cannot have acted on it.
   bool not_sent = false;
-  /// True for TLS certificate failures and bad URLs: retrying cannot help.
+  /// True for TLS certificate failures, bad URLs and addresses a client URL
+  /// may not reach: retrying cannot help.
   bool permanent = false;
 };
 

@@ -80,6 +80,13 @@ std::string parse_value(std::string_view text, log::level& out) {
   return {};
 }
 
+std::string parse_value(std::string_view text, std::vector<cidr>& out) {
+  if (!parse_cidr_list(text, out))
+    return "expected a comma-separated list of address ranges such as "
+           "127.0.0.0/8, ::1/128 or 10.1.2.3 (no bits set past the prefix)";
+  return {};
+}
+
 std::string show(const std::string& x) {
   return x.empty() ? "\"\"" : x;
 }
@@ -119,6 +126,12 @@ std::string show(micros x) {
 }
 std::string show(log::level x) {
   return std::string{log::to_string(x)};
+}
+std::string show(const std::vector<cidr>& x) {
+  std::string out;
+  for (auto& range : x)
+    out += (out.empty() ? "" : ",") + to_string(range);
+  return out.empty() ? "\"\"" : out;
 }
 
 // -- the option table
@@ -221,6 +234,12 @@ const std::vector<option_spec>& table() {
          "this node's name in the ids of the jobs it owns ([a-z0-9]{1,16}, "
          "unique in a cluster)",
          &options::node, &node_options::id),
+    make("security.callback_allow",
+         "address ranges (CIDR, comma-separated) that client-supplied URLs "
+         "(callback_url) may reach although loopback, private, link-local or "
+         "otherwise special; empty = public addresses only. Adapter URLs are "
+         "not limited",
+         &options::security, &security_options::callback_allow),
   };
   return specs;
 }

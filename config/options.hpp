@@ -8,6 +8,7 @@
 
 #include <caf/expected.hpp>
 
+#include "config/cidr.hpp"
 #include "config/log.hpp"
 
 namespace ns::config {
@@ -77,6 +78,13 @@ struct adapters_options {
   millis heartbeat_timeout{5'000};
 };
 
+struct security_options {
+  /// Address ranges that URLs given by clients (`callback_url`) may reach
+  /// although they are loopback, private or otherwise special; empty: public
+  /// addresses only.
+  std::vector<cidr> callback_allow;
+};
+
 /// Every setting of nsd, grouped by section. Keys are `section.key`.
 struct options {
   http_options http;
@@ -87,6 +95,7 @@ struct options {
   node_options node;
   jobs_options jobs;
   adapters_options adapters;
+  security_options security;
   /// The file the settings were read from (empty: defaults only).
   std::string config_file;
 };

@@ -228,7 +228,8 @@ struct job_routes {
 
   void submit_one(const client_record& client, request& req,
                   respond_fn respond) const {
-    auto sub = parse_job(req.body, std::move(req.idempotency_key));
+    auto sub = parse_job(req.body, std::move(req.idempotency_key),
+                         ctx.callback_policy);
     if (!sub)
       return respond(error_response(sub.error()));
     if (client.limit
@@ -247,7 +248,7 @@ struct job_routes {
 
   void submit_batch(const client_record& client, const request& req,
                     respond_fn respond) const {
-    auto items = parse_job_batch(req.body);
+    auto items = parse_job_batch(req.body, ctx.callback_policy);
     if (!items)
       return respond(error_response(items.error()));
     auto n = items->size();
@@ -365,7 +366,7 @@ void handle_job_route(const api_context& ctx, rate_limiter& limiter,
                    });
       return;
     case endpoint::subscribe: {
-      auto sub = parse_notification(req.body);
+      auto sub = parse_notification(req.body, ctx.callback_policy);
       if (!sub)
         return respond(error_response(sub.error()));
       auto* commit = ctx.commit;

@@ -8,6 +8,7 @@
 #include "actors/instance_board.hpp"
 #include "actors/job_ingest.hpp"
 #include "actors/registry.hpp"
+#include "net/address_policy.hpp"
 #include "net/http_server.hpp"
 
 namespace ns::net {
@@ -24,6 +25,8 @@ struct api_context {
   store::group_commit* commit = nullptr;
   /// Connected external adapter instances (GET /v1/adapters/{name}).
   std::shared_ptr<const instance_board> instances;
+  /// Which IP literals a `callback_url` may name (security.callback_allow).
+  address_policy callback_policy;
 };
 
 /// The HTTP API: routing, authentication, validation at the edge, then a

@@ -394,6 +394,10 @@ private:
   std::string prepare() {
     if (auto problem = parse_target(call_.url, target_); !problem.empty())
       return problem;
+    // A connection opened for an admin's URL was never checked: a client's
+    // URL with the same host and port must not reuse it.
+    if (call_.origin == url_origin::client)
+      target_.pool_key = "client " + target_.pool_key;
     if (!is_token(call_.method))
       return "bad method '" + call_.method + "'";
     req_.method_string(call_.method);
@@ -465,9 +469,33 @@ private:
   void on_resolved(const tcp::resolver::results_type& results) {
     if (core_.stopping)
       return fail("shutting down");
+    if (call_.origin != url_origin::client)
+      return connect_to(results);
+    // Judged here, on the addresses connected to next: a check of the URL at
+    // submission cannot see what a name resolves to now (DNS rebinding).
+    std::vector<tcp::endpoint> admitted;
+    std::string refusal;
+    for (auto& entry : results) {
+      auto why = core_.opts.client_urls.refusal(entry.endpoint().address());
+      if (why.empty())
+        admitted.push_back(entry.endpoint());
+      else if (refusal.empty())
+        refusal = std::move(why);
+    }
+    if (admitted.empty())
+      return fail("address not allowed: "
+                    + (target_.host_is_name ? target_.host + " resolves to "
+                                            : std::string{})
+                    + refusal + " (" + std::string{address_policy::hint} + ")",
+                  true);
+    connect_to(admitted);
+  }
+
+  template <class Endpoints>
+  void connect_to(const Endpoints& endpoints) {
     // Still under the deadline armed for the lookup.
     asio::async_connect(
-      conn_->socket(), results,
+      conn_->socket(), endpoints,
       [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
         if (ec)
           return self->fail(self->transport_error("connect", ec));

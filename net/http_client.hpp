@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "actors/outbound_http.hpp"
+#include "net/address_policy.hpp"
 
 namespace ns::net {
 
@@ -19,13 +20,17 @@ struct http_client_options {
   std::chrono::milliseconds idle_timeout{30'000};
   /// Answer bodies are cut at this many bytes; the status is kept.
   size_t max_response_body = 64 * 1024;
+  /// Where calls with `url_origin::client` may connect to.
+  address_policy client_urls;
 };
 
 /// Outbound HTTP/1.1 over keep-alive pools, one per (scheme, host, port).
 /// Asynchronous on its own threads: `send` posts and returns at once, `done`
 /// runs exactly once on a client thread. A reused connection that turns out
 /// closed before any answer byte arrives is retried once on a fresh one.
-/// Does not limit concurrency: callers bound their in-flight calls.
+/// A call with a client's URL connects only to resolved addresses that
+/// `client_urls` admits, and never reuses a connection opened for an admin's
+/// URL. Does not limit concurrency: callers bound their in-flight calls.
 class http_client final : public outbound_http {
 public:
   explicit http_client(http_client_options opts = {});

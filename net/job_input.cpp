@@ -1,5 +1,6 @@
 #include "net/job_input.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 
@@ -32,19 +33,39 @@ caf::expected<uint64_t> get_time(element v, std::string_view field) {
   return *ms;
 }
 
-caf::expected<std::string> get_url(element v, std::string_view field) {
+bool is_http_url(const boost::urls::url_view& u) {
+  return (u.scheme() == "http" || u.scheme() == "https") && !u.host().empty();
+}
+
+/// A URL whose host is an IP address the policy refuses is refused here,
+/// before anything is stored; names are judged when connecting (http_client),
+/// on what they resolve to then.
+caf::expected<std::string> get_url(element v, std::string_view field,
+                                   const address_policy& policy) {
   auto url = get_string(v, field, max_url_len);
   if (!url)
     return url.error();
-  if (!valid_callback_url(*url))
+  auto parsed = boost::urls::parse_absolute_uri(*url);
+  if (!parsed || !is_http_url(*parsed))
     return invalid(field,
                    "field '" + std::string{field}
                      + "' must be an absolute http:// or https:// URL");
+  auto type = parsed->host_type();
+  if (type != boost::urls::host_type::ipv4
+      && type != boost::urls::host_type::ipv6)
+    return url;
+  boost::system::error_code ec;
+  auto address = boost::asio::ip::make_address(parsed->host_address(), ec);
+  if (auto why = ec ? std::string{} : policy.refusal(address); !why.empty())
+    return invalid(field,
+                   "field '" + std::string{field} + "' points to " + why + ": "
+                     + std::string{address_policy::hint});
   return url;
 }
 
 /// One job object, from POST /v1/jobs or an item of a batch.
-caf::expected<job_submission> read_job(const object& obj, bool batch_item) {
+caf::expected<job_submission> read_job(const object& obj, bool batch_item,
+                                       const address_policy& callbacks) {
   auto known = batch_item
     ? only_known(obj,
                  {"adapter", "params", "expire_time", "ttl_s", "scheduled_at",
@@ -90,7 +111,7 @@ caf::expected<job_submission> read_job(const object& obj, bool batch_item) {
     sub.scheduled_ms = *t;
   }
   if (!obj["callback_url"].get(v)) {
-    auto url = get_url(v, "callback_url");
+    auto url = get_url(v, "callback_url", callbacks);
     if (!url)
       return url.error();
     sub.callback_url = std::move(*url);
@@ -114,12 +135,12 @@ caf::expected<job_submission> read_job(const object& obj, bool batch_item) {
 
 bool valid_callback_url(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
-  return parsed && (parsed->scheme() == "http" || parsed->scheme() == "https")
-    && !parsed->host().empty();
+  return parsed && is_http_url(*parsed);
 }
 
 caf::expected<job_submission> parse_job(std::string_view body,
-                                        std::string idempotency_key) {
+                                        std::string idempotency_key,
+                                        const address_policy& callbacks) {
   if (idempotency_key.size() > max_key_len)
     return invalid("Idempotency-Key",
                    "the Idempotency-Key header may have at "
@@ -127,14 +148,14 @@ caf::expected<job_submission> parse_job(std::string_view body,
   auto obj = parse_body(body);
   if (!obj)
     return obj.error();
-  auto sub = read_job(*obj, false);
+  auto sub = read_job(*obj, false, callbacks);
   if (sub)
     sub->idempotency_key = std::move(idempotency_key);
   return sub;
 }
 
 caf::expected<std::vector<caf::expected<job_submission>>>
-parse_job_batch(std::string_view body) {
+parse_job_batch(std::string_view body, const address_policy& callbacks) {
   auto obj = parse_body(body);
   if (!obj)
     return obj.error();
@@ -158,12 +179,13 @@ parse_job_batch(std::string_view body) {
                                "each item of 'jobs' must be a JSON "
                                "object"));
     else
-      out.emplace_back(read_job(job, true));
+      out.emplace_back(read_job(job, true, callbacks));
   }
   return out;
 }
 
-caf::expected<notification_request> parse_notification(std::string_view body) {
+caf::expected<notification_request>
+parse_notification(std::string_view body, const address_policy& callbacks) {
   auto obj = parse_body(body);
   if (!obj)
     return obj.error();
@@ -179,7 +201,7 @@ caf::expected<notification_request> parse_notification(std::string_view body) {
   req.job_id = std::move(*id);
   if ((*obj)["callback_url"].get(v))
     return invalid("callback_url", "field 'callback_url' is required");
-  auto url = get_url(v, "callback_url");
+  auto url = get_url(v, "callback_url", callbacks);
   if (!url)
     return url.error();
   req.callback_url = std::move(*url);

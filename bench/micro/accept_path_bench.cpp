@@ -38,7 +38,7 @@ void BM_AcceptPathCpu(benchmark::State& state) {
   client.id = "cl_01J9Z3K4M5N6P7Q8R9S0";
   client.adapters.names = {"sms", "welcome-email"};
   for (auto _ : state) {
-    auto sub = net::parse_job(bench::job_body, {});
+    auto sub = net::parse_job(bench::job_body, {}, {});
     if (!sub) {
       state.SkipWithError(message_of(sub.error()).c_str());
       break;

@@ -28,7 +28,7 @@ void per_body(benchmark::State& state) {
 
 void BM_ParseJob(benchmark::State& state) {
   for (auto _ : state) {
-    auto sub = net::parse_job(bench::job_body, {});
+    auto sub = net::parse_job(bench::job_body, {}, {});
     if (!sub) {
       state.SkipWithError(message_of(sub.error()).c_str());
       break;
@@ -41,7 +41,7 @@ BENCHMARK(BM_ParseJob);
 
 void BM_CheckParams(benchmark::State& state) {
   auto schema = compiled_schema();
-  auto sub = net::parse_job(bench::job_body, {});
+  auto sub = net::parse_job(bench::job_body, {}, {});
   if (!schema || !sub) {
     state.SkipWithError("fixture does not parse");
     return;
@@ -67,7 +67,7 @@ void BM_ParseAndCheckJob(benchmark::State& state) {
     return;
   }
   for (auto _ : state) {
-    auto sub = net::parse_job(bench::job_body, {});
+    auto sub = net::parse_job(bench::job_body, {}, {});
     if (!sub) {
       state.SkipWithError(message_of(sub.error()).c_str());
       break;
@@ -99,7 +99,7 @@ void BM_ParseAndCheckBatch(benchmark::State& state) {
   }
   body += "]}";
   for (auto _ : state) {
-    auto items = net::parse_job_batch(body);
+    auto items = net::parse_job_batch(body, {});
     if (!items) {
       state.SkipWithError(message_of(items.error()).c_str());
       break;

@@ -103,12 +103,26 @@ TEST(ConfigLoad, BadValuesNameTheKey) {
          {"--jobs.retention=forever", "jobs.retention"},
          {"--node.id=Node-1", "node.id"},
          {"--node.id=", "node.id"},
+         {"--security.callback_allow=localhost", "security.callback_allow"},
+         {"--security.callback_allow=10.0.0.1/8", "security.callback_allow"},
        }) {
     auto res = config::load({arg}, {});
     ASSERT_FALSE(res) << arg;
     EXPECT_NE(message_of(res.error()).find(key), std::string::npos)
       << arg << ": " << message_of(res.error());
   }
+}
+
+TEST(ConfigLoad, CallbackAllowIsAListOfRanges) {
+  auto none = config::load({}, {});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->opts.security.callback_allow.empty());
+  auto res = config::load({}, {"NS_SECURITY_CALLBACK_ALLOW=127.0.0.0/8,::1"});
+  ASSERT_TRUE(res) << message_of(res.error());
+  auto& allow = res->opts.security.callback_allow;
+  ASSERT_EQ(allow.size(), 2u);
+  EXPECT_EQ(to_string(allow[0]), "127.0.0.0/8");
+  EXPECT_EQ(to_string(allow[1]), "::1/128");
 }
 
 TEST(ConfigLoad, MalformedArgumentsAreRejected) {

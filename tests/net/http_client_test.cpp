@@ -501,3 +501,79 @@ TEST(HttpClient, StopCompletesCallsInFlight) {
   EXPECT_EQ(out.error, "shutting down");
   EXPECT_TRUE(out.not_sent);
 }
+
+namespace {
+
+http_call client_get(std::string url) {
+  auto c = get(std::move(url));
+  c.origin = url_origin::client;
+  return c;
+}
+
+http_client_options allowing(std::string_view ranges) {
+  http_client_options opts;
+  std::vector<config::cidr> allow;
+  EXPECT_TRUE(config::parse_cidr_list(ranges, allow)) << ranges;
+  opts.client_urls = address_policy{allow};
+  return opts;
+}
+
+} // namespace
+
+TEST(HttpClient, ClientUrlToDeniedAddressIsRefusedBeforeConnecting) {
+  test_server server{[](const auto&, size_t) {
+    return ok();
+  }};
+  http_client client;
+  auto port = std::to_string(server.port());
+  for (auto url : {server.url("/cb"), "http://localhost:" + port + "/cb",
+                   "http://[::ffff:127.0.0.1]:" + port + "/cb"}) {
+    auto out = call(client, client_get(url));
+    EXPECT_EQ(out.status, 0u) << url;
+    EXPECT_TRUE(out.permanent) << url;
+    EXPECT_TRUE(out.not_sent) << url;
+    EXPECT_NE(out.error.find("address not allowed"), std::string::npos)
+      << out.error;
+    EXPECT_NE(out.error.find("loopback"), std::string::npos) << out.error;
+  }
+  EXPECT_EQ(server.connections(), 0u);
+  auto named = call(client, client_get("http://localhost:" + port + "/"));
+  EXPECT_EQ(named.error.rfind("address not allowed: localhost resolves to ", 0),
+            0u)
+    << named.error;
+}
+
+TEST(HttpClient, AdminUrlIsNotLimited) {
+  test_server server{[](const auto&, size_t) {
+    return ok();
+  }};
+  http_client client;
+  EXPECT_EQ(call(client, get(server.url())).status, 200u);
+}
+
+TEST(HttpClient, ClientUrlReachesAllowedAddresses) {
+  test_server server{[](const auto&, size_t) {
+    return ok();
+  }};
+  // localhost may resolve to ::1 as well: refused, the next one is tried.
+  http_client client{allowing("127.0.0.0/8")};
+  auto port = std::to_string(server.port());
+  EXPECT_EQ(call(client, client_get(server.url())).status, 200u);
+  auto named = call(client, client_get("http://localhost:" + port + "/"));
+  EXPECT_EQ(named.status, 200u) << named.error;
+}
+
+TEST(HttpClient, ClientUrlNeverReusesAnAdminConnection) {
+  test_server server{[](const auto&, size_t) {
+    return ok();
+  }};
+  http_client client;
+  ASSERT_EQ(call(client, get(server.url())).status, 200u);
+  // The admin call left a kept-alive connection to this very host and port.
+  auto out = call(client, client_get(server.url()));
+  EXPECT_EQ(out.status, 0u);
+  EXPECT_NE(out.error.find("address not allowed"), std::string::npos)
+    << out.error;
+  EXPECT_EQ(call(client, get(server.url())).status, 200u);
+  EXPECT_EQ(server.connections(), 1u);
+}

@@ -103,15 +103,22 @@ def run_nsd(args, env=None, timeout=15.0):
                           text=True, timeout=timeout)
 
 
+# The tests' receivers listen on loopback, which nsd refuses as a callback
+# target by default (issue 15: SSRF): every node allows it, unless a test
+# passes callback_allow=None to see nsd's own default policy.
+TEST_CALLBACK_ALLOW = "127.0.0.0/8,::1/128"
+
+
 class NsdError(AssertionError):
     pass
 
 
 class Nsd:
     def __init__(self, args=(), env=None, admin_token=ADMIN, data_dir=None,
-                 port=None):
+                 port=None, callback_allow=TEST_CALLBACK_ALLOW):
         """args: extra "--section.key=value" strings. admin_token: ADMIN for a
-        fresh random one, None to pass no --admin.token, or a string."""
+        fresh random one, None to pass no --admin.token, or a string.
+        callback_allow: --security.callback_allow, None for nsd's default."""
         self.tmp = tempfile.mkdtemp(prefix="nsd-test-")
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.port = port or free_port()
@@ -122,6 +129,7 @@ class Nsd:
         # None: nsd makes its own, read from <data>/admin.token once ready.
         self.token_arg = admin_token
         self.admin_token = admin_token
+        self.callback_allow = callback_allow
         self.extra_args = list(args)
         self.env = dict(env or {})
         self.proc = None
@@ -138,6 +146,8 @@ class Nsd:
                 "--store.path=" + self.data_dir]
         if self.token_arg is not None:
             argv.append("--admin.token=" + self.token_arg)
+        if self.callback_allow is not None:
+            argv.append("--security.callback_allow=" + self.callback_allow)
         return argv + self.extra_args
 
     def spawn(self):
