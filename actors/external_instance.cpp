@@ -119,6 +119,45 @@ void on_result(self_ptr self, instance_result& r) {
   publish(self);
 }
 
+/// Ends the session if the adapter, as `change` shows it, no longer admits
+/// it; true if it did.
+bool end_if_unwelcome(self_ptr self, const adapter_changed& change) {
+  auto& st = self->state;
+  if (!change.entry)
+    close(self, "adapter_deleted", "the adapter was deleted");
+  else if (change.entry->rec.blocked)
+    close(self, "adapter_blocked", "the adapter was blocked");
+  else if (change.entry->rec.key_hash != st.cfg.key_hash)
+    close(self, "key_rotated", "the adapter key was rotated");
+  else
+    return false;
+  return true;
+}
+
+/// Joins the adapter's list of instances before any credit, so that every
+/// admin change reaches this session; its answer also shows a change made
+/// between the gateway's check of the hello and now.
+void join(self_ptr self, const caf::actor& adapter) {
+  self->monitor(adapter);
+  self
+    ->request(caf::actor_cast<adapter_actor>(adapter), take_timeout,
+              atom::attach::value, caf::actor_cast<caf::actor>(self))
+    .then(
+      [self, adapter](const adapter_changed& now) {
+        auto& st = self->state;
+        if (st.closing || end_if_unwelcome(self, now))
+          return;
+        st.adapter = adapter;
+        st.cfg.link->send_welcome(st.cfg.peer, st.info->id, st.cfg.adapter);
+        auto n = st.pending_credit;
+        st.pending_credit = 0;
+        grant(self, n);
+      },
+      [self](const caf::error&) {
+        close(self, "adapter_deleted", "the adapter is gone");
+      });
+}
+
 } // namespace
 
 caf::behavior external_instance(self_ptr self,
@@ -131,25 +170,17 @@ caf::behavior external_instance(self_ptr self,
   st.info->last_heartbeat_ms = st.last_seen_ms;
   st.pending_credit = st.cfg.credit;
   st.cfg.board->add(st.info);
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    if (self->state.adapter && dm.source == self->state.adapter.address()) {
-      self->state.adapter = nullptr;
-      close(self, "adapter_deleted", "the adapter is gone");
-    }
+  self->set_down_handler([self](const caf::down_msg&) {
+    // The only actor it monitors is its adapter.
+    self->state.adapter = nullptr;
+    close(self, "adapter_deleted", "the adapter is gone");
   });
   self
     ->request(st.cfg.manager, take_timeout, atom::attach::value, st.cfg.adapter)
     .then(
       [self](const caf::actor& adapter) {
-        auto& st = self->state;
-        if (st.closing)
-          return;
-        st.adapter = adapter;
-        self->monitor(adapter);
-        st.cfg.link->send_welcome(st.cfg.peer, st.info->id, st.cfg.adapter);
-        auto n = st.pending_credit;
-        st.pending_credit = 0;
-        grant(self, n);
+        if (!self->state.closing)
+          join(self, adapter);
       },
       [self](const caf::error&) {
         close(self, "adapter_deleted", "the adapter does not exist");
@@ -194,13 +225,7 @@ caf::behavior external_instance(self_ptr self,
         st.early_cancels.insert(c.job_id);
     },
     [self](const adapter_changed& change) {
-      auto& st = self->state;
-      if (!change.entry)
-        close(self, "adapter_deleted", "the adapter was deleted");
-      else if (change.entry->rec.blocked)
-        close(self, "adapter_blocked", "the adapter was blocked");
-      else if (change.entry->rec.key_hash != st.cfg.key_hash)
-        close(self, "key_rotated", "the adapter key was rotated");
+      end_if_unwelcome(self, change);
     },
     [self](atom::close, const std::string& code, const std::string& why) {
       close(self, code, why);

@@ -41,7 +41,7 @@ struct external_instance_state {
   std::unordered_set<std::string> early_cancels;
   /// Credit handed to the adapter actor and not used yet.
   uint32_t granted = 0;
-  /// Credit the instance gave before the adapter was found.
+  /// Credit the instance gave before the proxy joined its adapter.
   uint32_t pending_credit = 0;
   uint64_t last_seen_ms = 0;
   bool closing = false;
