@@ -33,7 +33,7 @@ void grant(self_ptr self, uint32_t n) {
     st.pending_credit += n;
     return;
   }
-  auto held = st.granted + st.in_flight.size();
+  auto held = st.granted + st.taking.size() + st.in_flight.size();
   n = held >= max_held ? 0 : std::min<uint32_t>(n, max_held - held);
   if (n == 0)
     return;
@@ -71,6 +71,26 @@ void close(self_ptr self, const std::string& code, const std::string& why) {
       });
 }
 
+/// Sends the instance the jobs taken so far in the order the adapter handed
+/// them over: one whose take_job answer came early waits for those before it.
+void hand_over(self_ptr self) {
+  auto& st = self->state;
+  while (!st.taking.empty() && st.taking.front().answered) {
+    auto& front = st.taking.front();
+    if (front.rec) {
+      auto& rec = *front.rec;
+      st.in_flight.emplace(rec.id, std::move(front.job));
+      st.cfg.link->send_job(st.cfg.peer, rec);
+      // A cancel that overtook the job goes right after it.
+      if (st.early_cancels.erase(rec.id) != 0)
+        st.cfg.link->send_cancel(st.cfg.peer, rec.id);
+    }
+    st.taking.pop_front();
+    st.first_taken += 1;
+  }
+  publish(self);
+}
+
 void on_work(self_ptr self, const work_item& w) {
   auto& st = self->state;
   if (st.closing) {
@@ -79,25 +99,30 @@ void on_work(self_ptr self, const work_item& w) {
     return;
   }
   st.granted -= 1;
+  auto no = st.first_taken + st.taking.size();
+  st.taking.push_back(job_being_taken{w.job, false, std::nullopt});
   auto job = caf::actor_cast<job_actor>(w.job);
+  // Once closing, the job's watch on this proxy requeues a taken job.
   self->request(job, take_timeout, take_job{caf::actor_cast<caf::actor>(self)})
     .then(
-      [self, raw = w.job](const job_record& rec) {
+      [self, no](job_record& rec) {
         auto& st = self->state;
-        // Once closing, the job's watch on this proxy requeues it.
         if (st.closing)
           return;
-        st.in_flight.emplace(rec.id, raw);
-        st.cfg.link->send_job(st.cfg.peer, rec);
-        // A cancel that overtook this answer goes right after the job.
-        if (st.early_cancels.erase(rec.id) != 0)
-          st.cfg.link->send_cancel(st.cfg.peer, rec.id);
-        publish(self);
+        auto& slot = st.taking[no - st.first_taken];
+        slot.answered = true;
+        slot.rec = std::move(rec);
+        hand_over(self);
       },
-      [self](const caf::error&) {
+      [self, no](const caf::error&) {
+        auto& st = self->state;
+        if (st.closing)
+          return;
+        st.taking[no - st.first_taken].answered = true;
         // Canceled or expired while queued: the instance never saw it, so
         // its slot is free again.
         grant(self, 1);
+        hand_over(self);
       });
 }
 

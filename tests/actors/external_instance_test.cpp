@@ -1,6 +1,7 @@
 // The proxy of an external adapter instance between its adapter's queue and
-// the instance: the link to the instance records what it is told; the adapter
-// is the real adapter actor.
+// the instance: the link to the instance records what it is told; the job
+// actors are stand-ins that answer take_job when told to; the adapter is the
+// real adapter actor where its part is tested.
 
 #include <mutex>
 #include <thread>
@@ -9,10 +10,12 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
 #include <gtest/gtest.h>
 
 #include "actors/adapter_actor.hpp"
 #include "actors/external_instance.hpp"
+#include "config/error.hpp"
 
 using namespace ns;
 using namespace std::chrono_literals;
@@ -70,6 +73,49 @@ caf::behavior manager_of(caf::event_based_actor*, caf::actor adapter) {
   return {
     [adapter](atom::attach, const std::string&) {
       return adapter;
+    },
+  };
+}
+
+struct held_take {
+  caf::response_promise answer;
+};
+
+/// A job actor that answers take_job only after `delay`: with `rec`, or
+/// with an error when `rec` has no id (canceled while queued).
+caf::behavior slow_job(caf::stateful_actor<held_take>* self, job_record rec,
+                       std::chrono::milliseconds delay) {
+  return {
+    [self, delay](const take_job&) {
+      self->state.answer = self->make_response_promise();
+      self->delayed_send(self, delay, atom::wake::value);
+    },
+    [self, rec](atom::wake) {
+      if (rec.id.empty())
+        self->state.answer.deliver(make_error(ec::conflict, "canceled"));
+      else
+        self->state.answer.deliver(rec);
+    },
+  };
+}
+
+/// An adapter whose queue holds `jobs`, in this order, handed out as
+/// credit comes.
+caf::behavior queue_of(caf::event_based_actor*,
+                       std::shared_ptr<const adapter_entry> entry,
+                       std::shared_ptr<std::vector<caf::actor>> jobs) {
+  return {
+    [entry](atom::attach, const caf::actor&) {
+      return adapter_changed{entry->rec.name, entry};
+    },
+    [jobs](const want_work& w) {
+      for (uint32_t i = 0; i < w.credit && !jobs->empty(); ++i) {
+        caf::anon_send(w.instance, work_item{jobs->front()});
+        jobs->erase(jobs->begin());
+      }
+    },
+    [](atom::detach, const caf::actor&) {
+      return true;
     },
   };
 }
@@ -136,6 +182,29 @@ struct ExternalInstance : ::testing::Test {
 };
 
 } // namespace
+
+TEST_F(ExternalInstance, JobsGoOutInQueueOrderWhateverOrderTheirTakesEnd) {
+  // The queue hands over a, b, c, d; their job actors answer in the reverse
+  // order, and b not at all (canceled while queued).
+  auto rec = [](std::string id) {
+    job_record r;
+    r.id = std::move(id);
+    return r;
+  };
+  auto jobs = std::make_shared<std::vector<caf::actor>>();
+  jobs->push_back(spawn(slow_job, rec("a"), 160ms));
+  jobs->push_back(spawn(slow_job, job_record{}, 10ms));
+  jobs->push_back(spawn(slow_job, rec("c"), 80ms));
+  jobs->push_back(spawn(slow_job, rec("d"), 40ms));
+  auto adapter = spawn(queue_of, entry("h"), jobs);
+  proxy(adapter, "h", 4);
+  ASSERT_TRUE(eventually([&] {
+    return link.said().size() == 4;
+  }))
+    << link.said().size();
+  EXPECT_EQ(link.said(),
+            (std::vector<std::string>{"welcome", "job a", "job c", "job d"}));
+}
 
 TEST_F(ExternalInstance, WithoutCreditItStillHearsAdminChanges) {
   auto adapter = caf::actor_cast<caf::actor>(

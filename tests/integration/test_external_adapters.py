@@ -475,6 +475,45 @@ class IdleInstanceTests(ExternalTestCase):
         self.assertEqual(self.wait_state(job_id, FINAL)["state"], "failed")
 
 
+class PriorityTests(ExternalTestCase):
+
+    def test_one_credit_grant_sends_higher_priorities_first(self):
+        # No credit while the jobs are queued, then one grant for all: the
+        # instance must get them by priority, FIFO within one. Several
+        # rounds, since a wrong order need not show every time.
+        raw = RawInstance(self.ctx, self.node.adapter_endpoint)
+        self.addCleanup(raw.close)
+        raw.hello(self.adapter_key, credit=0)
+        self.assertEqual(raw.recv()[0], "welcome")
+        rank = {"high": 0, "normal": 1, "low": 2}
+        prios = ["low", "normal", "high", "normal", "low", "high", "normal",
+                 "high", "low", "normal"]
+        for round_no in range(5):
+            queued = []
+            for i, p in enumerate(prios):
+                raw.send("heartbeat", {})
+                queued.append((p, self.submit(priority=p, params={"n": i})))
+            # A GET passes the job manager after it queued the job at its
+            # adapter: all are queued there before the credit comes.
+            for _, job_id in queued:
+                raw.send("heartbeat", {})
+                self.assertEqual(self.job(job_id)["state"], "queued")
+            raw.send("credit", {"credit": len(queued)})
+            got = []
+            for _ in queued:
+                kind, body = raw.recv(keepalive=True)
+                self.assertEqual(kind, "job", body)
+                got.append((body["priority"], body["job_id"]))
+            want = sorted(queued, key=lambda x: rank[x[0]])
+            self.assertEqual(got, want, "round %d" % round_no)
+            for _, job_id in got:
+                raw.send("result", {"job_id": job_id,
+                                    "outcome": "succeeded"})
+            for _, job_id in got:
+                raw.send("heartbeat", {})
+                self.wait_state(job_id, "succeeded")
+
+
 class RobustnessTests(ExternalTestCase):
 
     def test_10000_garbled_frames_and_nsd_keeps_serving(self):
