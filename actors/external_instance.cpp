@@ -53,8 +53,9 @@ void close(self_ptr self, const std::string& code, const std::string& why) {
   log::info() << "adapter '" << st.cfg.adapter << "': instance " << st.info->id
               << " (" << st.info->peer << ") leaves: " << why << "; "
               << st.in_flight.size() << " jobs go back to the queue";
-  st.cfg.link->close(st.cfg.peer, code, why);
+  // Unlisted first: whoever heard the bye must not find it listed.
   st.cfg.board->remove(st.info->id);
+  st.cfg.link->close(st.cfg.peer, code, why);
   if (!st.adapter) {
     self->quit();
     return;
