@@ -38,13 +38,16 @@ using repeater_actor
   = caf::typed_actor<caf::replies_to<retry_request>::with<retry_decision>>;
 
 /// One adapter: queues its ready jobs by priority and hands them to instances
-/// only as they ask (credit), so a slow channel is never flooded. An instance
-/// that leaves detaches first: the answer comes after every job handed to it.
-using adapter_actor
-  = caf::typed_actor<caf::reacts_to<enqueue_job>, caf::reacts_to<enqueue_jobs>,
-                     caf::reacts_to<want_work>, caf::reacts_to<adapter_changed>,
-                     caf::reacts_to<atom::wake>,
-                     caf::replies_to<atom::detach, caf::actor>::with<bool>>;
+/// only as they ask (credit), so a slow channel is never flooded. An external
+/// instance attaches before it has any credit, so that it hears every admin
+/// change; the answer is the adapter as it stands. An instance that leaves
+/// detaches first: the answer comes after every job handed to it.
+using adapter_actor = caf::typed_actor<
+  caf::reacts_to<enqueue_job>, caf::reacts_to<enqueue_jobs>,
+  caf::reacts_to<want_work>, caf::reacts_to<adapter_changed>,
+  caf::reacts_to<atom::wake>,
+  caf::replies_to<atom::attach, caf::actor>::with<adapter_changed>,
+  caf::replies_to<atom::detach, caf::actor>::with<bool>>;
 
 /// Owns the live jobs of this node: spawns their actors, answers queries
 /// about them, keeps one adapter actor per adapter, counts.

@@ -1,5 +1,7 @@
 #include "actors/adapter_actor.hpp"
 
+#include <algorithm>
+
 #include <caf/send.hpp>
 
 #include "actors/channel_instance.hpp"
@@ -58,6 +60,19 @@ void dispatch(self_ptr self) {
   }
 }
 
+/// The free credit of `inst`, which joins the rotation (watched, so that it
+/// leaves it when it quits) if it is not in it yet.
+uint32_t& credit_of(self_ptr self, const caf::actor& inst) {
+  auto& xs = self->state.instances;
+  auto i = std::find_if(xs.begin(), xs.end(), [&](auto& x) {
+    return x.first == inst;
+  });
+  if (i != xs.end())
+    return i->second;
+  self->monitor(inst);
+  return xs.emplace_back(inst, 0).second;
+}
+
 void drop_instance(self_ptr self, const caf::actor_addr& who) {
   auto& xs = self->state.instances;
   std::erase_if(xs, [&](auto& x) {
@@ -101,17 +116,14 @@ adapter(adapter_actor::stateful_pointer<adapter_actor_state> self,
       dispatch(self);
     },
     [self](const want_work& w) {
-      auto& xs = self->state.instances;
-      auto i = std::find_if(xs.begin(), xs.end(), [&](auto& x) {
-        return x.first == w.instance;
-      });
-      if (i == xs.end()) {
-        self->monitor(w.instance);
-        xs.emplace_back(w.instance, w.credit);
-      } else {
-        i->second += w.credit;
-      }
+      credit_of(self, w.instance) += w.credit;
       dispatch(self);
+    },
+    [self](atom::attach, const caf::actor& inst) -> adapter_changed {
+      // Without credit too: every instance in the list is told of changes.
+      credit_of(self, inst);
+      auto& entry = self->state.entry;
+      return adapter_changed{entry->rec.name, entry};
     },
     [self](atom::wake) {
       self->state.wake_pending = false;

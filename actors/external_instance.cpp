@@ -33,7 +33,7 @@ void grant(self_ptr self, uint32_t n) {
     st.pending_credit += n;
     return;
   }
-  auto held = st.granted + st.in_flight.size();
+  auto held = st.granted + st.taking.size() + st.in_flight.size();
   n = held >= max_held ? 0 : std::min<uint32_t>(n, max_held - held);
   if (n == 0)
     return;
@@ -53,8 +53,9 @@ void close(self_ptr self, const std::string& code, const std::string& why) {
   log::info() << "adapter '" << st.cfg.adapter << "': instance " << st.info->id
               << " (" << st.info->peer << ") leaves: " << why << "; "
               << st.in_flight.size() << " jobs go back to the queue";
-  st.cfg.link->close(st.cfg.peer, code, why);
+  // Unlisted first: whoever heard the bye must not find it listed.
   st.cfg.board->remove(st.info->id);
+  st.cfg.link->close(st.cfg.peer, code, why);
   if (!st.adapter) {
     self->quit();
     return;
@@ -71,6 +72,26 @@ void close(self_ptr self, const std::string& code, const std::string& why) {
       });
 }
 
+/// Sends the instance the jobs taken so far in the order the adapter handed
+/// them over: one whose take_job answer came early waits for those before it.
+void hand_over(self_ptr self) {
+  auto& st = self->state;
+  while (!st.taking.empty() && st.taking.front().answered) {
+    auto& front = st.taking.front();
+    if (front.rec) {
+      auto& rec = *front.rec;
+      st.in_flight.emplace(rec.id, std::move(front.job));
+      st.cfg.link->send_job(st.cfg.peer, rec);
+      // A cancel that overtook the job goes right after it.
+      if (st.early_cancels.erase(rec.id) != 0)
+        st.cfg.link->send_cancel(st.cfg.peer, rec.id);
+    }
+    st.taking.pop_front();
+    st.first_taken += 1;
+  }
+  publish(self);
+}
+
 void on_work(self_ptr self, const work_item& w) {
   auto& st = self->state;
   if (st.closing) {
@@ -79,25 +100,30 @@ void on_work(self_ptr self, const work_item& w) {
     return;
   }
   st.granted -= 1;
+  auto no = st.first_taken + st.taking.size();
+  st.taking.push_back(job_being_taken{w.job, false, std::nullopt});
   auto job = caf::actor_cast<job_actor>(w.job);
+  // Once closing, the job's watch on this proxy requeues a taken job.
   self->request(job, take_timeout, take_job{caf::actor_cast<caf::actor>(self)})
     .then(
-      [self, raw = w.job](const job_record& rec) {
+      [self, no](job_record& rec) {
         auto& st = self->state;
-        // Once closing, the job's watch on this proxy requeues it.
         if (st.closing)
           return;
-        st.in_flight.emplace(rec.id, raw);
-        st.cfg.link->send_job(st.cfg.peer, rec);
-        // A cancel that overtook this answer goes right after the job.
-        if (st.early_cancels.erase(rec.id) != 0)
-          st.cfg.link->send_cancel(st.cfg.peer, rec.id);
-        publish(self);
+        auto& slot = st.taking[no - st.first_taken];
+        slot.answered = true;
+        slot.rec = std::move(rec);
+        hand_over(self);
       },
-      [self](const caf::error&) {
+      [self, no](const caf::error&) {
+        auto& st = self->state;
+        if (st.closing)
+          return;
+        st.taking[no - st.first_taken].answered = true;
         // Canceled or expired while queued: the instance never saw it, so
         // its slot is free again.
         grant(self, 1);
+        hand_over(self);
       });
 }
 
@@ -119,6 +145,45 @@ void on_result(self_ptr self, instance_result& r) {
   publish(self);
 }
 
+/// Ends the session if the adapter, as `change` shows it, no longer admits
+/// it; true if it did.
+bool end_if_unwelcome(self_ptr self, const adapter_changed& change) {
+  auto& st = self->state;
+  if (!change.entry)
+    close(self, "adapter_deleted", "the adapter was deleted");
+  else if (change.entry->rec.blocked)
+    close(self, "adapter_blocked", "the adapter was blocked");
+  else if (change.entry->rec.key_hash != st.cfg.key_hash)
+    close(self, "key_rotated", "the adapter key was rotated");
+  else
+    return false;
+  return true;
+}
+
+/// Joins the adapter's list of instances before any credit, so that every
+/// admin change reaches this session; its answer also shows a change made
+/// between the gateway's check of the hello and now.
+void join(self_ptr self, const caf::actor& adapter) {
+  self->monitor(adapter);
+  self
+    ->request(caf::actor_cast<adapter_actor>(adapter), take_timeout,
+              atom::attach::value, caf::actor_cast<caf::actor>(self))
+    .then(
+      [self, adapter](const adapter_changed& now) {
+        auto& st = self->state;
+        if (st.closing || end_if_unwelcome(self, now))
+          return;
+        st.adapter = adapter;
+        st.cfg.link->send_welcome(st.cfg.peer, st.info->id, st.cfg.adapter);
+        auto n = st.pending_credit;
+        st.pending_credit = 0;
+        grant(self, n);
+      },
+      [self](const caf::error&) {
+        close(self, "adapter_deleted", "the adapter is gone");
+      });
+}
+
 } // namespace
 
 caf::behavior external_instance(self_ptr self,
@@ -131,25 +196,17 @@ caf::behavior external_instance(self_ptr self,
   st.info->last_heartbeat_ms = st.last_seen_ms;
   st.pending_credit = st.cfg.credit;
   st.cfg.board->add(st.info);
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    if (self->state.adapter && dm.source == self->state.adapter.address()) {
-      self->state.adapter = nullptr;
-      close(self, "adapter_deleted", "the adapter is gone");
-    }
+  self->set_down_handler([self](const caf::down_msg&) {
+    // The only actor it monitors is its adapter.
+    self->state.adapter = nullptr;
+    close(self, "adapter_deleted", "the adapter is gone");
   });
   self
     ->request(st.cfg.manager, take_timeout, atom::attach::value, st.cfg.adapter)
     .then(
       [self](const caf::actor& adapter) {
-        auto& st = self->state;
-        if (st.closing)
-          return;
-        st.adapter = adapter;
-        self->monitor(adapter);
-        st.cfg.link->send_welcome(st.cfg.peer, st.info->id, st.cfg.adapter);
-        auto n = st.pending_credit;
-        st.pending_credit = 0;
-        grant(self, n);
+        if (!self->state.closing)
+          join(self, adapter);
       },
       [self](const caf::error&) {
         close(self, "adapter_deleted", "the adapter does not exist");
@@ -194,13 +251,7 @@ caf::behavior external_instance(self_ptr self,
         st.early_cancels.insert(c.job_id);
     },
     [self](const adapter_changed& change) {
-      auto& st = self->state;
-      if (!change.entry)
-        close(self, "adapter_deleted", "the adapter was deleted");
-      else if (change.entry->rec.blocked)
-        close(self, "adapter_blocked", "the adapter was blocked");
-      else if (change.entry->rec.key_hash != st.cfg.key_hash)
-        close(self, "key_rotated", "the adapter key was rotated");
+      end_if_unwelcome(self, change);
     },
     [self](atom::close, const std::string& code, const std::string& why) {
       close(self, code, why);

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -30,6 +32,14 @@ struct external_instance_config {
   std::chrono::milliseconds timeout{5000};
 };
 
+/// A job the adapter handed to a proxy, until its job actor answers take_job.
+struct job_being_taken {
+  caf::actor job;
+  bool answered = false;
+  /// Empty when the take failed (canceled or expired while queued).
+  std::optional<job_record> rec;
+};
+
 struct external_instance_state {
   static inline constexpr const char* name = "external_instance";
   external_instance_config cfg;
@@ -37,11 +47,16 @@ struct external_instance_state {
   caf::actor adapter;
   /// Jobs the instance holds: id -> job actor.
   std::unordered_map<std::string, caf::actor> in_flight;
-  /// Cancels that came before the job's take_job answer.
+  /// Jobs handed over by the adapter, in its order (priority, then age), the
+  /// first being number `first_taken`. Their job actors answer take_job in
+  /// any order; the jobs go to the instance in this one.
+  std::deque<job_being_taken> taking;
+  uint64_t first_taken = 0;
+  /// Cancels that came before the job was sent to the instance.
   std::unordered_set<std::string> early_cancels;
   /// Credit handed to the adapter actor and not used yet.
   uint32_t granted = 0;
-  /// Credit the instance gave before the adapter was found.
+  /// Credit the instance gave before the proxy joined its adapter.
   uint32_t pending_credit = 0;
   uint64_t last_seen_ms = 0;
   bool closing = false;

@@ -57,6 +57,9 @@ adapter_actor::behavior_type fake_adapter(adapter_actor::pointer,
     },
     [](const want_work&) {},
     [](const adapter_changed&) {},
+    [](atom::attach, const caf::actor&) {
+      return adapter_changed{};
+    },
     [](atom::detach, const caf::actor&) {
       return true;
     },

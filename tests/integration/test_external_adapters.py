@@ -48,13 +48,19 @@ class RawInstance:
         self.send("hello", {"protocol": protocol, "key": key,
                             "credit": credit, "name": "raw"})
 
-    def recv(self, timeout=5.0, skip=("heartbeat",)):
-        """The next message not of a type in `skip`: (type, body)."""
+    def recv(self, timeout=5.0, skip=("heartbeat",), keepalive=False):
+        """The next message not of a type in `skip`: (type, body). With
+        `keepalive`, heartbeats every 100 ms while it waits."""
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or not self.sock.poll(int(left * 1000)):
+            if left <= 0:
                 raise AssertionError("no message within %.1f s" % timeout)
+            if keepalive:
+                self.send("heartbeat", {})
+            if not self.sock.poll(int(min(left, 0.1 if keepalive else left)
+                                      * 1000)):
+                continue
             frames = self.sock.recv_multipart()
             assert len(frames) == 2, frames
             kind, body = frames[0].decode(), json.loads(frames[1])
@@ -420,6 +426,92 @@ class RefusalTests(ExternalTestCase):
         raw.send("heartbeat", {})
         self.assertEqual(raw.recv(timeout=2.0)[1]["code"], "unknown_instance")
         self.assertEqual(self.wait_state(job_id, FINAL)["state"], "failed")
+
+
+class IdleInstanceTests(ExternalTestCase):
+    """Sessions that have granted no credit (yet) are sessions all the
+    same: listed, and ended by every admin change (issue 15)."""
+
+    def idle(self):
+        raw = RawInstance(self.ctx, self.node.adapter_endpoint)
+        self.addCleanup(raw.close)
+        raw.hello(self.adapter_key, credit=0)
+        self.assertEqual(raw.recv()[0], "welcome")
+        inst = self.instances()
+        self.assertEqual([(i["name"], i["credit"]) for i in inst],
+                         [("raw", 0)], inst)
+        return raw
+
+    def assert_bye(self, raw, code):
+        try:
+            kind, body = raw.recv(timeout=3.0, keepalive=True)
+        except AssertionError:
+            self.fail("no bye %s for an instance without credit" % code)
+        self.assertEqual((kind, body["code"]), ("bye", code))
+        if code != "adapter_deleted":
+            self.assertEqual(self.instances(), [])
+
+    def test_block_rotate_and_delete_end_a_session_without_credit(self):
+        raw = self.idle()
+        self.expect(200, "PATCH", "/v1/adapters/relay", {"blocked": True})
+        self.assert_bye(raw, "adapter_blocked")
+        self.expect(200, "PATCH", "/v1/adapters/relay", {"blocked": False})
+
+        raw = self.idle()
+        job_id = self.submit()
+        new_key = self.expect(200, "POST", "/v1/adapters/relay/keys")["api_key"]
+        self.assert_bye(raw, "key_rotated")
+        # The session of the old key is over: credit granted now takes no
+        # job, it is answered unknown_instance.
+        raw.send("credit", {"credit": 1})
+        kind, body = raw.recv(timeout=2.0, skip=())
+        self.assertEqual((kind, body["code"]), ("bye", "unknown_instance"))
+        self.assertEqual(self.job(job_id)["state"], "queued")
+        self.adapter_key = new_key
+
+        raw = self.idle()
+        self.expect(204, "DELETE", "/v1/adapters/relay")
+        self.assert_bye(raw, "adapter_deleted")
+        self.assertEqual(self.wait_state(job_id, FINAL)["state"], "failed")
+
+
+class PriorityTests(ExternalTestCase):
+
+    def test_one_credit_grant_sends_higher_priorities_first(self):
+        # No credit while the jobs are queued, then one grant for all: the
+        # instance must get them by priority, FIFO within one. Several
+        # rounds, since a wrong order need not show every time.
+        raw = RawInstance(self.ctx, self.node.adapter_endpoint)
+        self.addCleanup(raw.close)
+        raw.hello(self.adapter_key, credit=0)
+        self.assertEqual(raw.recv()[0], "welcome")
+        rank = {"high": 0, "normal": 1, "low": 2}
+        prios = ["low", "normal", "high", "normal", "low", "high", "normal",
+                 "high", "low", "normal"]
+        for round_no in range(5):
+            queued = []
+            for i, p in enumerate(prios):
+                raw.send("heartbeat", {})
+                queued.append((p, self.submit(priority=p, params={"n": i})))
+            # A GET passes the job manager after it queued the job at its
+            # adapter: all are queued there before the credit comes.
+            for _, job_id in queued:
+                raw.send("heartbeat", {})
+                self.assertEqual(self.job(job_id)["state"], "queued")
+            raw.send("credit", {"credit": len(queued)})
+            got = []
+            for _ in queued:
+                kind, body = raw.recv(keepalive=True)
+                self.assertEqual(kind, "job", body)
+                got.append((body["priority"], body["job_id"]))
+            want = sorted(queued, key=lambda x: rank[x[0]])
+            self.assertEqual(got, want, "round %d" % round_no)
+            for _, job_id in got:
+                raw.send("result", {"job_id": job_id,
+                                    "outcome": "succeeded"})
+            for _, job_id in got:
+                raw.send("heartbeat", {})
+                self.wait_state(job_id, "succeeded")
 
 
 class RobustnessTests(ExternalTestCase):
