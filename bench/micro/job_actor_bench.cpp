@@ -77,6 +77,9 @@ adapter_actor::behavior_type instant_adapter(adapter_actor::pointer self,
     [](const want_work&) {},
     [](const adapter_changed&) {},
     [](atom::wake) {},
+    [](atom::attach, const caf::actor&) {
+      return adapter_changed{};
+    },
     [](atom::detach, const caf::actor&) {
       return true;
     },
