@@ -28,26 +28,15 @@ simdjson::dom::parser* thread_parser() {
   return &parser;
 }
 
-/// A key that `obj` holds twice, if any. JSON allows repeats, but readers
-/// disagree on which one counts: ns's schema check saw the first, the
-/// receiver both. Small objects (almost every one) compare pairwise, without
-/// allocating; large ones sort their keys.
-std::optional<std::string_view> repeated_key(const object& obj) {
-  constexpr size_t pairwise_max = 16;
-  auto n = obj.size();
-  if (n < 2)
-    return std::nullopt;
-  if (n <= pairwise_max) {
-    std::array<std::string_view, pairwise_max> seen;
-    size_t i = 0;
-    for (auto field : obj) {
-      for (size_t j = 0; j < i; ++j)
-        if (seen[j] == field.key)
-          return field.key;
-      seen[i++] = field.key;
-    }
-    return std::nullopt;
-  }
+// Repeated keys: JSON allows them, but readers disagree on which one
+// counts (ns's schema check saw the first, the receiver both), so the edge
+// refuses them. One pass over each object both compares its keys and
+// descends into its containers; objects of up to 16 keys (almost all)
+// compare pairwise without allocating, larger ones sort their keys first.
+constexpr size_t pairwise_max = 16;
+
+/// A key that `obj` (of more than pairwise_max keys) holds twice, if any.
+std::optional<std::string_view> repeated_by_sorting(const object& obj) {
   thread_local std::vector<std::string_view> keys;
   keys.clear();
   for (auto field : obj)
@@ -59,6 +48,11 @@ std::optional<std::string_view> repeated_key(const object& obj) {
   return *it;
 }
 
+bool is_container(element v) {
+  auto t = v.type();
+  return t == element_type::OBJECT || t == element_type::ARRAY;
+}
+
 /// Prepends `step` ("name" or "[3]") to the path `rest` of a field below it.
 void prepend(std::string& rest, std::string step) {
   if (!rest.empty() && rest.front() != '[')
@@ -67,29 +61,42 @@ void prepend(std::string& rest, std::string step) {
 }
 
 /// True, and the path of the repeated key in `path` ("params.a[2].text"),
-/// when some object in `v` repeats a key. The parser already bounded the
-/// depth, so the recursion is bounded too.
+/// when some object in the container `v` repeats a key. The parser already
+/// bounded the depth, so the recursion is bounded too.
 bool find_repeated_key(element v, std::string& path) {
-  if (v.type() == element_type::OBJECT) {
-    auto obj = v.get_object().value_unsafe();
-    if (auto key = repeated_key(obj)) {
-      path = std::string{*key};
-      return true;
-    }
-    for (auto field : obj)
-      if (find_repeated_key(field.value, path)) {
-        prepend(path, std::string{field.key});
-        return true;
-      }
-  } else if (v.type() == element_type::ARRAY) {
+  if (v.type() == element_type::ARRAY) {
     size_t i = 0;
     auto arr = v.get_array().value_unsafe();
     for (auto x : arr) {
-      if (find_repeated_key(x, path)) {
+      if (is_container(x) && find_repeated_key(x, path)) {
         prepend(path, "[" + std::to_string(i) + "]");
         return true;
       }
       ++i;
+    }
+    return false;
+  }
+  auto obj = v.get_object().value_unsafe();
+  auto pairwise = obj.size() <= pairwise_max;
+  if (!pairwise)
+    if (auto key = repeated_by_sorting(obj)) {
+      path = std::string{*key};
+      return true;
+    }
+  std::array<std::string_view, pairwise_max> seen;
+  size_t n = 0;
+  for (auto field : obj) {
+    if (pairwise) {
+      for (size_t j = 0; j < n; ++j)
+        if (seen[j] == field.key) {
+          path = std::string{field.key};
+          return true;
+        }
+      seen[n++] = field.key;
+    }
+    if (is_container(field.value) && find_repeated_key(field.value, path)) {
+      prepend(path, std::string{field.key});
+      return true;
     }
   }
   return false;
