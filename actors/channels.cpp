@@ -14,6 +14,8 @@
 #include "actors/templates.hpp"
 #include "actors/webhook_channel.hpp"
 #include "config/error.hpp"
+#include "config/json_limits.hpp"
+#include "config/utf8.hpp"
 
 namespace json = boost::json;
 
@@ -52,7 +54,7 @@ send_fn with_params(deliver_fn deliver) {
 caf::expected<json::object> delivery_params(const adapter_entry& entry,
                                             const job_record& job) {
   boost::system::error_code err;
-  auto doc = json::parse(job.params, err);
+  auto doc = json::parse(job.params, err, {}, stored_json_options());
   if (err || !doc.is_object())
     return make_error(ec::invalid_params, "params are not a JSON object");
   auto& params = doc.get_object();
@@ -193,7 +195,12 @@ attempt_result transport_failure(const http_outcome& out) {
 }
 
 std::string excerpt(std::string_view body) {
-  std::string out{body.substr(0, 200)};
+  // A receiver's body is any bytes: made UTF-8, then cut on a character
+  // boundary. The 3 bytes more keep a character that the limit splits whole
+  // until the cut, which then drops it rather than leave U+FFFD.
+  constexpr size_t max_bytes = 200;
+  auto clean = utf8::sanitize(body.substr(0, max_bytes + 3));
+  std::string out{utf8::cut(clean, max_bytes)};
   for (auto& c : out)
     if (c == '\r' || c == '\n')
       c = ' ';

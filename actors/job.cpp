@@ -7,6 +7,7 @@
 #include <random>
 
 #include "config/error.hpp"
+#include "config/utf8.hpp"
 
 namespace ns {
 
@@ -153,7 +154,9 @@ std::string_view resident_job::last_error() const {
 }
 
 void resident_job::set_last_error(std::string_view text) {
-  std::string copy{text}; // `text` may point into strings_
+  // `text` may point into strings_. It may also come from outside (a
+  // receiver's answer, an SMTP reply) and GET shows it as JSON: UTF-8 only.
+  auto copy = utf8::sanitize(text);
   strings_.resize(offset_of(last_error_field));
   put_varint(strings_, copy.size());
   strings_.append(copy);

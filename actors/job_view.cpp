@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "actors/clock.hpp"
+#include "config/json_limits.hpp"
 
 namespace ns {
 
@@ -17,7 +18,7 @@ json::value time_or_null(uint64_t ms) {
 
 json::value params_of(const job_record& job) {
   boost::system::error_code err;
-  auto v = json::parse(job.params, err);
+  auto v = json::parse(job.params, err, {}, stored_json_options());
   return err ? json::value(json::object{}) : v;
 }
 

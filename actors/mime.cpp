@@ -1,6 +1,9 @@
 #include "actors/mime.hpp"
 
+#include <algorithm>
 #include <ctime>
+
+#include "config/utf8.hpp"
 
 namespace ns::mime {
 
@@ -14,17 +17,6 @@ bool printable_ascii(std::string_view s) {
     if (c < 0x20 || c > 0x7e)
       return false;
   return true;
-}
-
-/// Length of the UTF-8 sequence starting with `lead` (1 for stray bytes).
-size_t utf8_length(unsigned char lead) {
-  if (lead >= 0xf0)
-    return 4;
-  if (lead >= 0xe0)
-    return 3;
-  if (lead >= 0xc0)
-    return 2;
-  return 1;
 }
 
 std::string join(const std::vector<std::string>& xs) {
@@ -82,7 +74,9 @@ std::string encode_word(std::string_view text) {
   while (pos < text.size()) {
     size_t end = pos;
     while (end < text.size()) {
-      auto len = utf8_length(static_cast<unsigned char>(text[end]));
+      // An ill-formed byte goes alone: no encoded-word ends inside a
+      // character.
+      auto len = std::max<size_t>(1, utf8::sequence_length(text.substr(end)));
       if (end + len - pos > max_chunk)
         break;
       end += len;

@@ -10,6 +10,7 @@
 #include <boost/url/parse.hpp>
 
 #include "config/error.hpp"
+#include "config/json_limits.hpp"
 
 namespace json = boost::json;
 
@@ -208,7 +209,7 @@ struct reader {
 caf::expected<json::object> parse_object(std::string_view bytes,
                                          const char* what) {
   boost::system::error_code err;
-  auto v = json::parse(bytes, err);
+  auto v = json::parse(bytes, err, {}, stored_json_options());
   if (err || !v.is_object())
     return make_error(ec::store_failure,
                       std::string{"corrupt "} + what + " record in store");

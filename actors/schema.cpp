@@ -99,6 +99,14 @@ params_schema::check(const boost::json::value& doc) const {
   valijson::ValidationResults::Error err;
   while (results.popError(err))
     out.push_back(violation{to_pointer(err.context), err.description});
+  // valijson 1.0 fails a document on propertyNames without recording why
+  // (it checks each name with a validator that collects nothing), so a
+  // failure may come without errors; an empty list would read as a pass.
+  if (out.empty())
+    out.push_back(
+      violation{"",
+                "the document does not match the schema (a property name that "
+                "its propertyNames refuses)"});
   return out;
 }
 

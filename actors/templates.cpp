@@ -8,6 +8,7 @@
 #include <kainjow/mustache.hpp>
 
 #include "config/error.hpp"
+#include "config/json_limits.hpp"
 #include "store/keys.hpp"
 
 namespace json = boost::json;
@@ -281,7 +282,7 @@ std::string encode(const template_record& x) {
 
 caf::expected<template_record> decode_template(std::string_view bytes) {
   boost::system::error_code err;
-  auto v = json::parse(bytes, err);
+  auto v = json::parse(bytes, err, {}, stored_json_options());
   auto corrupt = [] {
     return make_error(ec::store_failure, "corrupt template record in store");
   };

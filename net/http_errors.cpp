@@ -4,6 +4,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "config/utf8.hpp"
+
 namespace ns::net {
 
 unsigned status_of(ec code) {
@@ -38,13 +40,15 @@ unsigned status_of(ec code) {
 boost::json::object error_json(const caf::error& err) {
   auto code = code_of(err);
   boost::json::object details;
-  if (auto text = details_of(err); !text.empty()) {
+  // Messages and details quote what the client sent (a path, a header),
+  // which need not be UTF-8; the answer is JSON, so it must be.
+  if (auto text = utf8::sanitize(details_of(err)); !text.empty()) {
     boost::system::error_code jerr;
     auto v = boost::json::parse(text, jerr);
     if (!jerr && v.is_object())
       details = std::move(v.get_object());
   }
-  auto message = message_of(err);
+  auto message = utf8::sanitize(message_of(err));
   if (message.empty())
     message = to_string(code);
   return boost::json::object{{"code", to_string(code)},

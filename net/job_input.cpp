@@ -6,6 +6,7 @@
 
 #include "actors/clock.hpp"
 #include "config/error.hpp"
+#include "config/utf8.hpp"
 #include "net/json_fields.hpp"
 
 namespace ns::net {
@@ -61,6 +62,17 @@ caf::expected<std::string> get_url(element v, std::string_view field,
                    "field '" + std::string{field} + "' points to " + why + ": "
                      + std::string{address_policy::hint});
   return url;
+}
+
+/// An idempotency key is stored, echoed in GET and sent to receivers: at most
+/// max_key_len bytes of printable UTF-8 (no control characters).
+caf::error check_key(std::string_view key, std::string_view field) {
+  if (key.size() > max_key_len || !utf8::printable(key))
+    return invalid(field,
+                   std::string{field} + " must be at most "
+                     + std::to_string(max_key_len)
+                     + " bytes of printable UTF-8 (no control characters)");
+  return {};
 }
 
 /// One job object, from POST /v1/jobs or an item of a batch.
@@ -126,6 +138,8 @@ caf::expected<job_submission> read_job(const object& obj, bool batch_item,
     auto key = get_string(v, "idempotency_key", max_key_len);
     if (!key)
       return key.error();
+    if (auto err = check_key(*key, "idempotency_key"))
+      return err;
     sub.idempotency_key = std::move(*key);
   }
   return sub;
@@ -141,10 +155,8 @@ bool valid_callback_url(std::string_view url) {
 caf::expected<job_submission> parse_job(std::string_view body,
                                         std::string idempotency_key,
                                         const address_policy& callbacks) {
-  if (idempotency_key.size() > max_key_len)
-    return invalid("Idempotency-Key",
-                   "the Idempotency-Key header may have at "
-                   "most 255 characters");
+  if (auto err = check_key(idempotency_key, "Idempotency-Key"))
+    return err;
   auto obj = parse_body(body);
   if (!obj)
     return obj.error();

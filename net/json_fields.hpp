@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <caf/expected.hpp>
 
@@ -24,8 +25,9 @@ using simdjson::dom::object;
 /// An ec::invalid_field error naming `field`.
 caf::error invalid(std::string_view field, std::string message);
 
-/// Parses `body` with this thread's parser; it must be a JSON object. The
-/// result lives until the next parse on this thread.
+/// Parses `body` with this thread's parser; it must be a JSON object, nest at
+/// most max_json_depth levels (config/json_limits.hpp) and repeat no key in
+/// any object. The result lives until the next parse on this thread.
 caf::expected<object> parse_body(std::string_view body);
 
 /// Fails on the first field of `obj` not in `known` (`prefix` names nesting).
@@ -41,5 +43,6 @@ caf::expected<uint64_t> get_uint(element v, std::string_view field,
 
 /// The value as a Boost.JSON tree (what valijson and the store use).
 boost::json::value to_boost(element v);
+boost::json::object to_boost(const object& obj);
 
 } // namespace ns::net::json_fields

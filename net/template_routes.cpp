@@ -2,13 +2,13 @@
 
 #include <charconv>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <caf/send.hpp>
 
 #include "actors/clock.hpp"
 #include "config/error.hpp"
 #include "net/http_errors.hpp"
+#include "net/json_fields.hpp"
 
 namespace json = boost::json;
 
@@ -16,11 +16,7 @@ namespace ns::net {
 
 namespace {
 
-caf::error invalid(std::string_view field, std::string message) {
-  json::object details{{"field", field}};
-  return make_error(ec::invalid_field, std::move(message),
-                    json::serialize(details));
-}
+using json_fields::invalid;
 
 response json_answer(unsigned status, const json::object& body) {
   response res;
@@ -50,14 +46,11 @@ caf::expected<uint64_t> version_of(std::string_view query) {
 
 caf::expected<template_spec> parse_template_spec(std::string_view body,
                                                  bool update) {
-  boost::system::error_code err;
-  auto doc = json::parse(body, err);
-  if (err)
-    return make_error(ec::malformed_json,
-                      "the body is not valid JSON: " + err.message());
-  if (!doc.is_object())
-    return make_error(ec::malformed_json, "the body must be a JSON object");
-  auto& obj = doc.get_object();
+  // The one edge parser: its depth limit and its check for repeated keys.
+  auto parsed = json_fields::parse_body(body);
+  if (!parsed)
+    return parsed.error();
+  auto obj = json_fields::to_boost(*parsed);
   for (auto& [k, v] : obj)
     if (k != "parts" && k != "strict" && (update || k != "name"))
       return invalid(k, "unknown field '" + std::string{k} + "'");

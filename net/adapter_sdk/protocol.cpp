@@ -5,6 +5,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "config/json_limits.hpp"
+#include "config/utf8.hpp"
+
 namespace ns::adapter_protocol {
 
 namespace json = boost::json;
@@ -25,7 +28,9 @@ public:
   reader(std::string_view body, std::string& why) : why_(why) {
     why_.clear();
     json::error_code ec;
-    val_ = json::parse(body, ec);
+    // Frames carry a job's params, which may nest as deep as nsd's edge
+    // allows, inside the frame's own object.
+    val_ = json::parse(body, ec, {}, stored_json_options());
     if (ec) {
       why_ = "body is not JSON: " + ec.message();
       return;
@@ -192,8 +197,7 @@ std::optional<hello> decode_hello(std::string_view body, std::string& why) {
     x.protocol = p->get_int64();
   if (r.str("key", x.key) && r.num("credit", x.credit, max_credit)
       && r.str("name", x.name, false)) {
-    if (x.name.size() > 200)
-      x.name.resize(200);
+    x.name = std::string{utf8::cut(x.name, 200)};
     // It goes into log lines: no control characters.
     for (auto& c : x.name)
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
@@ -254,8 +258,7 @@ std::optional<result> decode_result(std::string_view body, std::string& why) {
   for (size_t i = 0; i < outcome_names.size(); ++i)
     if (outcome_names[i] == what) {
       x.what = static_cast<outcome>(i);
-      if (x.message.size() > 2000)
-        x.message.resize(2000);
+      x.message = std::string{utf8::cut(x.message, 2000)};
       return x;
     }
   r.fail("outcome", "must be succeeded, failed, canceled or expired");

@@ -1,4 +1,5 @@
 #include <set>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -133,4 +134,61 @@ TEST(ParamsSchema, AgreesWithAFullValijsonRun) {
       }
     }
   }
+}
+
+// The propertyNames groups of the JSON Schema Test Suite, draft 7
+// (tests/draft7/propertyNames.json), written out: each case's description
+// beside its data.
+TEST(ParamsSchema, PropertyNamesAsTheDraft7TestSuiteSays) {
+  struct test_case {
+    const char* data;
+    bool valid;
+  };
+  struct group {
+    const char* schema;
+    std::vector<test_case> cases;
+  };
+  std::vector<group> groups{
+    {R"({"propertyNames": {"maxLength": 3}})",
+     {
+       {R"({"f": {}, "foo": {}})", true},       // all property names valid
+       {R"({"foo": {}, "foobar": {}})", false}, // some property names invalid
+       {R"({})", true},                         // object without properties
+       {R"([1, 2, 3, 4])", true},               // ignores arrays
+       {R"("foobar")", true},                   // ignores strings
+       {R"(12)", true},                         // ignores other non-objects
+     }},
+    {R"({"propertyNames": {"pattern": "^a+$"}})",
+     {
+       {R"({"a": {}, "aa": {}, "aaa": {}})", true}, // matching names valid
+       {R"({"aaA": {}})", false}, // non-matching property name is invalid
+       {R"({})", true},           // object without properties is valid
+     }},
+    {R"({"propertyNames": true})",
+     {
+       {R"({"foo": 1})", true}, // object with any properties is valid
+       {R"({})", true},         // empty object is valid
+     }},
+    {R"({"propertyNames": false})",
+     {
+       {R"({"foo": 1})", false}, // object with any properties is invalid
+       {R"({})", true},          // empty object is valid
+     }},
+  };
+  for (auto& g : groups) {
+    auto schema = params_schema::compile(json::parse(g.schema));
+    ASSERT_TRUE(schema) << g.schema;
+    for (auto& c : g.cases)
+      EXPECT_EQ((*schema)->check(json::parse(c.data)).empty(), c.valid)
+        << g.schema << " with " << c.data;
+  }
+}
+
+TEST(ParamsSchema, PropertyNamesBelowTheRoot) {
+  auto schema = params_schema::compile(json::parse(R"({
+    "properties": {"tags": {"type": "object",
+                            "propertyNames": {"pattern": "^[a-z]+$"}}}})"));
+  ASSERT_TRUE(schema);
+  EXPECT_TRUE((*schema)->check(json::parse(R"({"tags":{"ok":1}})")).empty());
+  EXPECT_FALSE((*schema)->check(json::parse(R"({"tags":{"NO":1}})")).empty());
 }
