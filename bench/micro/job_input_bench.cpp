@@ -129,7 +129,7 @@ void BM_ParseJobWideParams(benchmark::State& state) {
     body += std::string{i > 0 ? "," : ""} + R"({"id":1,"name":"x","on":true})";
   body += "]}}";
   for (auto _ : state) {
-    auto sub = net::parse_job(body, {});
+    auto sub = net::parse_job(body, {}, {});
     if (!sub) {
       state.SkipWithError(message_of(sub.error()).c_str());
       break;

@@ -43,12 +43,12 @@ std::string field_of(const caf::error& err) {
 
 TEST(InputDepth, AJobBodyMayNestExactlyTheLimit) {
   // The body is level 1, params level 2: params of max_json_depth - 1 levels.
-  auto ok = net::parse_job(job_with_params(nested(max_json_depth - 1)), {});
+  auto ok = net::parse_job(job_with_params(nested(max_json_depth - 1)), {}, {});
   ASSERT_TRUE(ok) << to_string(ok.error());
   EXPECT_EQ(
     ok->params,
     boost::json::parse(nested(max_json_depth - 1), {}, stored_json_options()));
-  auto deep = net::parse_job(job_with_params(nested(max_json_depth)), {});
+  auto deep = net::parse_job(job_with_params(nested(max_json_depth)), {}, {});
   ASSERT_FALSE(deep);
   EXPECT_EQ(code_of(deep.error()), ec::malformed_json);
   EXPECT_NE(message_of(deep.error()).find(std::to_string(max_json_depth)),
@@ -59,10 +59,10 @@ TEST(InputDepth, AJobBodyMayNestExactlyTheLimit) {
 TEST(InputDepth, ArraysCountLikeObjects) {
   std::string params = R"({"a":)" + std::string(max_json_depth - 2, '[')
     + std::string(max_json_depth - 2, ']') + "}";
-  EXPECT_TRUE(net::parse_job(job_with_params(params), {}));
+  EXPECT_TRUE(net::parse_job(job_with_params(params), {}, {}));
   params = R"({"a":)" + std::string(max_json_depth - 1, '[')
     + std::string(max_json_depth - 1, ']') + "}";
-  EXPECT_FALSE(net::parse_job(job_with_params(params), {}));
+  EXPECT_FALSE(net::parse_job(job_with_params(params), {}, {}));
 }
 
 TEST(InputDepth, AdapterConfigDeeperThanTheLimitIsRefused) {
@@ -97,7 +97,7 @@ TEST(RepeatedKeys, AreRefusedInParamsNamingTheKey) {
   // the receiver got both keys. Neither order is accepted now.
   for (auto params :
        {R"({"text":5,"text":"ok"})", R"({"text":"ok","text":5})"}) {
-    auto sub = net::parse_job(job_with_params(params), {});
+    auto sub = net::parse_job(job_with_params(params), {}, {});
     ASSERT_FALSE(sub) << params;
     EXPECT_EQ(code_of(sub.error()), ec::invalid_field);
     EXPECT_EQ(field_of(sub.error()), "params.text");
@@ -107,7 +107,7 @@ TEST(RepeatedKeys, AreRefusedInParamsNamingTheKey) {
 
 TEST(RepeatedKeys, AreFoundAtEveryLevel) {
   auto field = [](std::string_view body) {
-    auto sub = net::parse_job(body, {});
+    auto sub = net::parse_job(body, {}, {});
     return sub ? std::string{"accepted"} : field_of(sub.error());
   };
   EXPECT_EQ(field(R"({"adapter":"a","adapter":"b","params":{}})"), "adapter");
@@ -135,7 +135,8 @@ TEST(RepeatedKeys, AreRefusedInAdminAndBatchBodies) {
   ASSERT_FALSE(adapter);
   EXPECT_EQ(field_of(adapter.error()), "config.url");
   auto batch = net::parse_job_batch(
-    R"({"jobs":[{"adapter":"a","params":{}},{"adapter":"a","params":{"t":1,"t":2}}]})");
+    R"({"jobs":[{"adapter":"a","params":{}},{"adapter":"a","params":{"t":1,"t":2}}]})",
+    {});
   ASSERT_FALSE(batch);
   EXPECT_EQ(field_of(batch.error()), "jobs[1].params.t");
   auto tmpl = net::parse_template_spec(
@@ -146,7 +147,7 @@ TEST(RepeatedKeys, AreRefusedInAdminAndBatchBodies) {
 
 TEST(IdempotencyKey, MustBePrintableUtf8) {
   auto with_key = [](std::string key) {
-    return net::parse_job(job_with_params("{}"), std::move(key));
+    return net::parse_job(job_with_params("{}"), std::move(key), {});
   };
   EXPECT_TRUE(with_key("order-1"));
   EXPECT_TRUE(with_key("caf\xc3\xa9-\xe2\x82\xac"));
@@ -159,7 +160,8 @@ TEST(IdempotencyKey, MustBePrintableUtf8) {
     EXPECT_EQ(field_of(sub.error()), "Idempotency-Key");
   }
   auto batch = net::parse_job_batch(
-    R"({"jobs":[{"adapter":"a","params":{},"idempotency_key":"a\u0001b"}]})");
+    R"({"jobs":[{"adapter":"a","params":{},"idempotency_key":"a\u0001b"}]})",
+    {});
   ASSERT_TRUE(batch);
   ASSERT_FALSE((*batch)[0]);
   EXPECT_EQ(field_of((*batch)[0].error()), "idempotency_key");

@@ -38,7 +38,8 @@ TEST(JobInput, ParamsAreTheTreeBoostParseWouldBuild) {
 TEST(JobInput, ParamsWithARepeatedKeyAreRefused) {
   // Readers disagree on which of the two counts (tests/net/
   // input_hardening_test.cpp has the rest).
-  auto sub = net::parse_job(R"({"adapter":"hook","params":{"a":1,"a":2}})", {});
+  auto sub
+    = net::parse_job(R"({"adapter":"hook","params":{"a":1,"a":2}})", {}, {});
   EXPECT_FALSE(sub);
 }
 
