@@ -254,6 +254,12 @@ db::~db() = default;
 
 caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
                                             retention filters) {
+  return open(opts, std::move(filters), nullptr);
+}
+
+caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
+                                            retention filters,
+                                            rocksdb::Env* env) {
   std::error_code fs_err;
   std::filesystem::create_directories(opts.path, fs_err);
   if (fs_err)
@@ -264,6 +270,8 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
   cf_opts.write_buffer_size = opts.write_buffer_bytes.value;
   cf_opts.max_write_buffer_number = 2;
   rocksdb::DBOptions db_opts;
+  if (env != nullptr)
+    db_opts.env = env;
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
   db_opts.max_background_jobs = 2;

@@ -12,6 +12,10 @@
 
 #include "config/options.hpp"
 
+namespace rocksdb {
+class Env;
+} // namespace rocksdb
+
 namespace ns::store {
 
 /// The column families of ns. `meta` is RocksDB's default family.
@@ -75,6 +79,11 @@ public:
   /// by another process is an ec::store_locked error.
   static caf::expected<std::unique_ptr<db>>
   open(const config::store_options& opts, retention filters = {});
+
+  /// The same, with RocksDB's file I/O going through `env` (not owned; it
+  /// must outlive the db): tests put a simulated disk under the real open.
+  static caf::expected<std::unique_ptr<db>>
+  open(const config::store_options& opts, retention filters, rocksdb::Env* env);
 
   ~db();
   db(const db&) = delete;
