@@ -170,6 +170,7 @@ public:
     if (gen != generation_)
       return false;
     ok_.store(true, std::memory_order_release);
+    fatal_logged_ = false;
     auto down = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                               - since_);
     char secs[32];
@@ -177,6 +178,18 @@ public:
     log::info() << "store: writes work again after " << secs
                 << " s; nsd accepts writes again";
     return true;
+  }
+
+  /// Said once per outage: only a restart (a reopen) helps.
+  void fatal(const rocksdb::Status& st) {
+    std::lock_guard<std::mutex> lock{mtx_};
+    if (fatal_logged_)
+      return;
+    fatal_logged_ = true;
+    log::error() << "store: RocksDB cannot resume from this failure ("
+                 << st.ToString()
+                 << "); writes stay refused: restart nsd once the cause is "
+                    "fixed (everything answered 2xx is on disk)";
   }
 
   void on_wake(std::function<void()> fn) {
@@ -192,6 +205,7 @@ private:
   std::string reason_;
   std::chrono::steady_clock::time_point since_;
   std::function<void()> wake_;
+  bool fatal_logged_ = false;
 };
 
 /// Turns RocksDB's background errors (a failed flush, compaction, WAL or
@@ -228,6 +242,9 @@ const char* to_string(cf x) {
 struct db::impl {
   std::string path;
   std::shared_ptr<health> state;
+  rocksdb::Env* env = nullptr;
+  /// Free bytes needed before a resume is tried (see resume()).
+  uint64_t resume_free_bytes = 0;
   std::unique_ptr<drop_filter> jobs_filter;
   std::unique_ptr<drop_filter> idempotency_filter;
   std::unique_ptr<rocksdb::DB> rdb;
@@ -310,6 +327,8 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
   }
   st->path = opts.path;
   st->state = std::make_shared<health>(opts.path);
+  st->env = db_opts.env;
+  st->resume_free_bytes = 2 * opts.write_buffer_bytes.value + (4u << 20);
   db_opts.listeners.push_back(std::make_shared<fault_listener>(st->state));
   rocksdb::DB* raw = nullptr;
   auto status
@@ -436,10 +455,22 @@ std::string db::fault() const {
 }
 
 caf::error db::resume() {
+  // A resume flushes every memtable and writes a new MANIFEST. One that
+  // runs out of space halfway may fail a memtable switch, which RocksDB
+  // counts as fatal: only a reopen clears that. So wait for room first.
+  uint64_t free = 0;
+  if (impl_->env->GetFreeSpace(impl_->path, &free).ok()
+      && free < impl_->resume_free_bytes)
+    return make_error(ec::store_failure,
+                      std::to_string(free) + " bytes free, waiting for "
+                        + std::to_string(impl_->resume_free_bytes));
   auto gen = impl_->state->generation();
   auto status = impl_->rdb->Resume();
-  if (!status.ok())
+  if (!status.ok()) {
+    if (status.severity() >= rocksdb::Status::Severity::kFatalError)
+      impl_->state->fatal(status);
     return make_error(ec::store_failure, status.ToString());
+  }
   if (!impl_->state->recovered(gen))
     return make_error(ec::store_failure, impl_->state->reason());
   return {};
