@@ -128,9 +128,9 @@ int main(int argc, char** argv) {
     std::make_shared<const ns::registry_snapshot>(std::move(*snapshot)));
   auto ready = std::make_shared<std::atomic<bool>>(false);
 
-  ns::store::group_commit commit{**db, opts.store.max_batch_writes,
-                                 opts.store.max_pending_writes,
-                                 opts.store.commit_interval};
+  ns::store::group_commit commit{
+    **db, opts.store.max_batch_writes, opts.store.max_pending_writes,
+    opts.store.commit_interval, opts.store.resume_backoff_max};
   ns::net::http_client_options outbound_opts;
   outbound_opts.client_urls
     = ns::net::address_policy{opts.security.callback_allow};

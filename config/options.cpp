@@ -202,6 +202,10 @@ const std::vector<option_spec>& table() {
          "many writes as the last one carried, so they share one fsync; "
          "0 = no wait (more fsyncs/s)",
          &options::store, &store_options::commit_interval),
+    make("store.resume_backoff_max",
+         "after the store failed to write (e.g. a full disk), the longest "
+         "wait between two attempts to resume; from 100ms, doubling",
+         &options::store, &store_options::resume_backoff_max),
     make("admin.token",
          "bearer token of the admin API; when empty, one is generated on "
          "first start and kept in <store.path>/admin.token",
@@ -445,6 +449,9 @@ caf::error validate(options& opts) {
                "store.max_batch_writes");
   if (opts.store.commit_interval > std::chrono::milliseconds(100))
     return bad("bad value for store.commit_interval: must be at most 100ms");
+  if (opts.store.resume_backoff_max < std::chrono::milliseconds(100))
+    return bad("bad value for store.resume_backoff_max: must be at least "
+               "100ms");
   if (opts.store.write_buffer_bytes.value < (1u << 20))
     return bad("bad value for store.write_buffer_bytes: must be at least 1MiB");
   auto& node = opts.node.id;

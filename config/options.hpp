@@ -45,6 +45,9 @@ struct store_options {
   /// Longest a group commit waits, after the last one started, for as many
   /// writes as that one carried; 0 commits as soon as the previous one ends.
   micros commit_interval{1000};
+  /// Longest wait between two attempts to resume writing after the store
+  /// failed (e.g. a full disk); the first comes after 100ms, then doubling.
+  millis resume_backoff_max{10'000};
 };
 
 struct admin_options {

@@ -423,11 +423,15 @@ void handle(const api_context& ctx, rate_limiter& limiter, request&& req,
     return;
   }
   if (r.ep == endpoint::readyz) {
-    if (ctx.ready->load())
-      respond(json_response(200, json::object{{"status", "ready"}}));
-    else
+    if (!ctx.ready->load())
       respond(error_response(ec::not_ready,
                              "not ready: starting up or shutting down"));
+    else if (ctx.commit != nullptr && !ctx.commit->writable())
+      respond(error_response(ec::not_ready,
+                             "not ready: the store cannot write (see nsd's "
+                             "log); writes are refused until it can"));
+    else
+      respond(json_response(200, json::object{{"status", "ready"}}));
     return;
   }
   if (r.ep == endpoint::metrics) {

@@ -12,6 +12,10 @@
 
 #include "config/options.hpp"
 
+namespace rocksdb {
+class Env;
+} // namespace rocksdb
+
 namespace ns::store {
 
 /// The column families of ns. `meta` is RocksDB's default family.
@@ -76,6 +80,11 @@ public:
   static caf::expected<std::unique_ptr<db>>
   open(const config::store_options& opts, retention filters = {});
 
+  /// The same, with RocksDB's file I/O going through `env` (not owned; it
+  /// must outlive the db): tests put a simulated disk under the real open.
+  static caf::expected<std::unique_ptr<db>>
+  open(const config::store_options& opts, retention filters, rocksdb::Env* env);
+
   ~db();
   db(const db&) = delete;
   db& operator=(const db&) = delete;
@@ -103,6 +112,25 @@ public:
 
   /// Compacts every family now (tests of retention; operators' maintenance).
   caf::error compact();
+
+  /// False from the moment a write or RocksDB's background work failed
+  /// (e.g. a full disk) until resume() succeeds: RocksDB refuses every
+  /// write meanwhile. Lock-free, callable from any thread.
+  bool writable() const noexcept;
+
+  /// What stops writes, without file names (it may reach HTTP clients):
+  /// e.g. "no space left on device". Empty while writable.
+  std::string fault() const;
+
+  /// Asks RocksDB to resume writing after a fault (DB::Resume). Succeeds
+  /// once the cause is gone; the first success after a fault is logged.
+  /// The error is RocksDB's own text, file names and all: for the log.
+  caf::error resume();
+
+  /// Called, on whatever thread found it, when a fault arises; must only
+  /// wake someone up (RocksDB may be inside a background job). Empty
+  /// function: none.
+  void on_fault(std::function<void()> fn);
 
   const std::string& path() const noexcept;
 

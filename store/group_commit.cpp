@@ -3,19 +3,29 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/error.hpp"
+#include "config/log.hpp"
 #include "config/thread_name.hpp"
 
 namespace ns::store {
 
 group_commit::group_commit(db& database, size_t max_batch_writes,
                            size_t max_pending_writes,
-                           std::chrono::microseconds commit_interval)
+                           std::chrono::microseconds commit_interval,
+                           std::chrono::milliseconds resume_backoff_max)
   : db_(database), max_batch_(max_batch_writes),
     max_pending_(max_pending_writes), interval_(commit_interval),
-    thread_([this] {
+    resume_max_(resume_backoff_max), thread_([this] {
       name_this_thread("ns.commit");
       run();
     }) {
+  db_.on_fault([this] {
+    {
+      std::lock_guard<std::mutex> lock{mtx_};
+      fault_seen_ = true;
+    }
+    cv_.notify_one();
+  });
 }
 
 group_commit::~group_commit() {
@@ -76,6 +86,8 @@ void group_commit::on_commit_end(std::function<void()> fn) {
 }
 
 void group_commit::stop() {
+  // Returns only once a hook already running is done with us.
+  db_.on_fault({});
   {
     std::lock_guard<std::mutex> lock{mtx_};
     stopping_ = true;
@@ -87,6 +99,10 @@ void group_commit::stop() {
 
 group_commit::stats group_commit::snapshot() const {
   return stats{commits_.load(), batches_.load(), failures_.load()};
+}
+
+bool group_commit::writable() const noexcept {
+  return db_.writable();
 }
 
 size_t group_commit::pending() const {
@@ -117,13 +133,22 @@ void group_commit::run() {
   std::vector<const write_batch*> views;
   std::function<void()> commit_end;
   for (;;) {
+    if (!db_.writable()) {
+      if (!serve_fault(taken))
+        return;
+      continue;
+    }
     {
       std::unique_lock<std::mutex> lock{mtx_};
       cv_.wait(lock, [this] {
-        return stopping_ || !queue_.empty();
+        return stopping_ || !queue_.empty() || fault_seen_;
       });
-      if (queue_.empty())
-        return; // stopping, and everything queued has been written
+      fault_seen_ = false;
+      if (queue_.empty()) {
+        if (stopping_)
+          return; // everything queued has been written
+        continue; // the store failed meanwhile
+      }
       pace(lock);
       auto n = std::min(queue_.size(), max_batch_);
       last_writes_ = n;
@@ -155,6 +180,61 @@ void group_commit::run() {
     if (commit_end)
       commit_end();
   }
+}
+
+bool group_commit::serve_fault(std::vector<item>& taken) {
+  using namespace std::chrono;
+  if (!in_fault_) {
+    in_fault_ = true;
+    resume_wait_ = std::min(milliseconds(100), resume_max_);
+    resume_at_ = steady_clock::now() + resume_wait_;
+  }
+  std::function<void()> commit_end;
+  {
+    std::unique_lock<std::mutex> lock{mtx_};
+    fault_seen_ = false;
+    cv_.wait_until(lock, resume_at_, [this] {
+      return stopping_ || !queue_.empty();
+    });
+    if (queue_.empty() && stopping_)
+      return false;
+    // Whatever waits is refused now: a client learns at once that it must
+    // retry, instead of holding a connection for an unknown time.
+    while (!queue_.empty()) {
+      taken.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    commit_end = commit_end_;
+  }
+  if (!taken.empty()) {
+    auto err = make_error(ec::not_ready,
+                          "the store cannot write now (" + db_.fault()
+                            + "); nothing was accepted, "
+                              "retry later");
+    batches_.fetch_add(taken.size(), std::memory_order_relaxed);
+    failures_.fetch_add(1, std::memory_order_relaxed);
+    for (auto& x : taken) {
+      if (x.done)
+        x.done(err);
+      else if (x.guarded_done)
+        x.guarded_done(err, std::nullopt);
+    }
+    taken.clear();
+    if (commit_end)
+      commit_end();
+  }
+  // Also after answering: writes that never stop must not starve resuming.
+  if (steady_clock::now() < resume_at_)
+    return true;
+  if (auto err = db_.resume()) {
+    resume_wait_ = std::min(resume_wait_ * 2, resume_max_);
+    log::debug() << "store: resume failed (" << message_of(err)
+                 << "); next try in " << resume_wait_.count() << " ms";
+    resume_at_ = steady_clock::now() + resume_wait_;
+  } else {
+    in_fault_ = false;
+  }
+  return true;
 }
 
 } // namespace ns::store

@@ -57,8 +57,15 @@ public:
   /// one fsync. Each fsync costs CPU and device round trips whatever it
   /// carries; at moderate load committing the moment the last fsync ends
   /// spends them on one or two writes each. 0: no wait.
+  ///
+  /// While the store cannot write (db::writable(), e.g. a full disk), every
+  /// queued write is answered at once with 503 not_ready, and db::resume()
+  /// is tried after 100ms, then after twice as long each time, up to
+  /// `resume_backoff_max` (store.resume_backoff_max).
   group_commit(db& database, size_t max_batch_writes, size_t max_pending_writes,
-               std::chrono::microseconds commit_interval = {});
+               std::chrono::microseconds commit_interval = {},
+               std::chrono::milliseconds resume_backoff_max
+               = std::chrono::seconds(10));
   ~group_commit();
   group_commit(const group_commit&) = delete;
   group_commit& operator=(const group_commit&) = delete;
@@ -82,6 +89,9 @@ public:
 
   stats snapshot() const;
 
+  /// Whether writes can succeed now (false while the store is failed).
+  bool writable() const noexcept;
+
   /// Writes queued and not yet durable.
   size_t pending() const;
 
@@ -99,14 +109,22 @@ private:
   void pace(std::unique_lock<std::mutex>& lock);
   bool enqueue(item x);
   void check_guards(std::vector<item>& items);
+  /// One round while the store is failed: answers what is queued, or tries
+  /// to resume when due. False once stopping with nothing left to answer.
+  bool serve_fault(std::vector<item>& taken);
 
   db& db_;
   const size_t max_batch_;
   const size_t max_pending_;
   const std::chrono::microseconds interval_;
+  const std::chrono::milliseconds resume_max_;
   // Commit thread only.
   std::chrono::steady_clock::time_point last_start_{};
   size_t last_writes_ = 0;
+  // Commit thread only: the resume schedule of the current fault.
+  bool in_fault_ = false;
+  std::chrono::milliseconds resume_wait_{};
+  std::chrono::steady_clock::time_point resume_at_{};
   mutable std::mutex mtx_;
   std::condition_variable cv_;
   std::deque<item> queue_;
@@ -116,6 +134,9 @@ private:
   size_t wake_at_ = 1;
   std::function<void()> commit_end_;
   bool stopping_ = false;
+  /// Set by the store's fault hook: wakes the idle commit thread, so that
+  /// resuming starts even when no write comes.
+  bool fault_seen_ = false;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> failures_{0};
