@@ -8,6 +8,7 @@
 #include "actors/clock.hpp"
 #include "config/error.hpp"
 #include "config/log.hpp"
+#include "config/log_throttle.hpp"
 #include "store/keys.hpp"
 
 namespace ns {
@@ -290,8 +291,12 @@ void on_persisted(self_ptr self, uint64_t no) {
   if (no == 0) {
     // A write was refused or failed: write the current state again.
     // Later writes carry the same or newer state, so once is enough.
-    log::warning() << "job " << st.job.id() << ": store write failed; "
-                   << "retrying";
+    // Every live job hits this at once when the disk fills: one line per
+    // interval for all of them (the store logs the cause itself).
+    static log::throttle failures{std::chrono::seconds(10)};
+    if (uint64_t n = 0; failures.admit(n))
+      log::warning() << "job " << st.job.id() << ": store write failed; "
+                     << "retrying" << log::suppressed_note(n);
     self->delayed_send(
       self, persist_retry,
       job_event{job_signal::persisted, std::numeric_limits<uint64_t>::max()});

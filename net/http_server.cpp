@@ -20,6 +20,7 @@
 
 #include "config/error.hpp"
 #include "config/log.hpp"
+#include "config/log_throttle.hpp"
 #include "config/thread_name.hpp"
 
 namespace ns::net {
@@ -52,38 +53,6 @@ struct server_core {
   std::mutex sessions_mtx;
   std::unordered_set<session*> sessions;
 };
-
-/// Lets a repeated warning through at most once per interval, with the
-/// number of repeats held back since the last one.
-class log_throttle {
-public:
-  explicit log_throttle(clock_type::duration interval) : interval_(interval) {
-    // nothing else
-  }
-
-  /// True when this occurrence is to be logged; `suppressed` is then the
-  /// count of those held back before it.
-  bool admit(uint64_t& suppressed) {
-    auto now = clock_type::now();
-    if (now < next_) {
-      ++suppressed_;
-      return false;
-    }
-    next_ = now + interval_;
-    suppressed = std::exchange(suppressed_, 0);
-    return true;
-  }
-
-private:
-  clock_type::duration interval_;
-  clock_type::time_point next_ = clock_type::time_point::min();
-  uint64_t suppressed_ = 0;
-};
-
-std::string suppressed_note(uint64_t n) {
-  return n == 0 ? std::string{}
-                : " (" + std::to_string(n) + " more since the last report)";
-}
 
 /// accept() errors that the next accept() would repeat at once: the process
 /// or the system is out of descriptors or memory.
@@ -425,8 +394,8 @@ struct http_server::impl {
   std::vector<std::thread> threads;
   // After the acceptor: destroyed before the io contexts.
   std::optional<timer_type> accept_pause;
-  log_throttle accept_errors{std::chrono::seconds(10)};
-  log_throttle limit_reached{std::chrono::seconds(10)};
+  log::throttle accept_errors{std::chrono::seconds(10)};
+  log::throttle limit_reached{std::chrono::seconds(10)};
   size_t next = 0;
   uint16_t bound_port = 0;
 
@@ -459,7 +428,8 @@ struct http_server::impl {
             if (uint64_t n = 0; limit_reached.admit(n))
               log::warning()
                 << "http: connection limit (" << core.opts.max_connections
-                << ") reached; closing a new connection" << suppressed_note(n);
+                << ") reached; closing a new connection"
+                << log::suppressed_note(n);
             boost::system::error_code ignored;
             socket.close(ignored);
           } else {
@@ -469,7 +439,7 @@ struct http_server::impl {
         } else {
           if (uint64_t n = 0; accept_errors.admit(n))
             log::warning() << "http: accept failed: " << ec.message()
-                           << suppressed_note(n);
+                           << log::suppressed_note(n);
           if (out_of_resources(ec)) {
             pause_accepting();
             return;
