@@ -98,6 +98,16 @@ private:
   json::object* obj_ = nullptr;
 };
 
+/// Cuts `s` to at most `n` bytes without splitting a UTF-8 sequence: what is
+/// cut goes on into logs, the store and JSON answers.
+void cut_utf8(std::string& s, size_t n) {
+  if (s.size() <= n)
+    return;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80)
+    --n;
+  s.resize(n);
+}
+
 constexpr uint64_t max_u32 = 0xffffffffu;
 constexpr uint64_t max_i53 = (1ull << 53) - 1; // exact in every JSON reader
 
@@ -192,8 +202,7 @@ std::optional<hello> decode_hello(std::string_view body, std::string& why) {
     x.protocol = p->get_int64();
   if (r.str("key", x.key) && r.num("credit", x.credit, max_credit)
       && r.str("name", x.name, false)) {
-    if (x.name.size() > 200)
-      x.name.resize(200);
+    cut_utf8(x.name, 200);
     // It goes into log lines: no control characters.
     for (auto& c : x.name)
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
@@ -254,8 +263,7 @@ std::optional<result> decode_result(std::string_view body, std::string& why) {
   for (size_t i = 0; i < outcome_names.size(); ++i)
     if (outcome_names[i] == what) {
       x.what = static_cast<outcome>(i);
-      if (x.message.size() > 2000)
-        x.message.resize(2000);
+      cut_utf8(x.message, 2000);
       return x;
     }
   r.fail("outcome", "must be succeeded, failed, canceled or expired");
