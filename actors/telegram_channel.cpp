@@ -102,9 +102,9 @@ attempt_result telegram_outcome(const http_outcome& out,
   if (res.retryable && obj != nullptr)
     if (auto* p = obj->if_contains("parameters"); p && p->is_object())
       if (auto* ra = p->get_object().if_contains("retry_after");
-          ra && ra->is_number())
+          ra != nullptr && whole_number(*ra))
         res.retry_after_ms
-          = std::min<uint64_t>(ra->to_number<uint64_t>(), 24 * 3600) * 1000;
+          = std::min<uint64_t>(*whole_number(*ra), 24 * 3600) * 1000;
   return res;
 }
 
