@@ -201,7 +201,13 @@ attempt_result transport_failure(const http_outcome& out) {
 }
 
 std::string excerpt(std::string_view body) {
-  std::string out{body.substr(0, 200)};
+  // The excerpt becomes the job's last_error, served as JSON: never cut a
+  // UTF-8 sequence.
+  size_t n = std::min<size_t>(body.size(), 200);
+  while (n < body.size() && n > 0
+         && (static_cast<unsigned char>(body[n]) & 0xc0) == 0x80)
+    --n;
+  std::string out{body.substr(0, n)};
   for (auto& c : out)
     if (c == '\r' || c == '\n')
       c = ' ';

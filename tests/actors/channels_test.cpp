@@ -155,6 +155,16 @@ TEST(Telegram, IgnoresARetryAfterThatIsNoWholeNumber) {
   }
 }
 
+// Found by tests/fuzz/provider_response_fuzz: the cut at 200 bytes split a
+// UTF-8 sequence, and the job's last_error went out as invalid UTF-8.
+TEST(Channels, ExcerptNeverSplitsACharacter) {
+  EXPECT_EQ(excerpt(std::string(199, 'a') + "\xc3\xa9 more"),
+            std::string(199, 'a'));
+  EXPECT_EQ(excerpt(std::string(198, 'a') + "\xc3\xa9 more"),
+            std::string(198, 'a') + "\xc3\xa9");
+  EXPECT_EQ(excerpt("line\r\nnext"), "line  next");
+}
+
 TEST(Mattermost, BuildsAndMaps) {
   auto call = mattermost_call(obj(R"({"url":"http://mm/hooks/x",
                                       "username":"ns"})"),
