@@ -22,9 +22,11 @@ const json::value* chat_id(const json::object& config,
 std::string hide(std::string text, const std::string& token) {
   if (token.empty())
     return text;
+  constexpr std::string_view mask = "***";
+  // Search on after the mask: a token the mask contains would match again.
   for (auto pos = text.find(token); pos != std::string::npos;
-       pos = text.find(token, pos))
-    text.replace(pos, token.size(), "***");
+       pos = text.find(token, pos + mask.size()))
+    text.replace(pos, token.size(), mask);
   return text;
 }
 

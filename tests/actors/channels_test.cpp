@@ -165,6 +165,14 @@ TEST(Channels, ExcerptNeverSplitsACharacter) {
   EXPECT_EQ(excerpt("line\r\nnext"), "line  next");
 }
 
+// hide() searched again where it had just written "***": a token that
+// "***" contains (a bot_token of "*") replaced itself for ever.
+TEST(Telegram, HidesATokenThatTheMaskContains) {
+  auto r = telegram_outcome(answer(400, R"({"description":"a*b"})"),
+                            obj(R"({"bot_token":"*"})"));
+  EXPECT_EQ(r.message, "telegram 400: a***b");
+}
+
 TEST(Mattermost, BuildsAndMaps) {
   auto call = mattermost_call(obj(R"({"url":"http://mm/hooks/x",
                                       "username":"ns"})"),
