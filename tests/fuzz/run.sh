@@ -26,7 +26,7 @@ run_one() {
   mkdir -p "$dir/corpus"
   cp "$here/corpus/$name/"* "$dir/corpus/"
   [[ -f $here/$name.dict ]] && dict=(-dict="$here/$name.dict")
-  local rc=0
+  local rc=0 start=$SECONDS
   # -timeout: one input taking 10 s is a hang; -rss_limit_mb: a blow-up.
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
@@ -34,11 +34,13 @@ run_one() {
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/" \
     "${dict[@]}" ${NS_FUZZ_FLAGS:-} "$dir/corpus" >"$dir/log" 2>&1 || rc=$?
   echo "$rc" >"$dir/rc"
+  echo $((SECONDS - start)) >"$dir/secs"
 }
 
 summary() {
-  local name=$1 dir=$work/$1 rc execs cov ft corp result
+  local name=$1 dir=$work/$1 rc secs execs cov ft corp result
   rc=$(cat "$dir/rc")
+  secs=$(cat "$dir/secs")
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$dir/log" | tail -1)
   ft=$(grep -o 'ft: [0-9]*' "$dir/log" | tail -1)
@@ -49,7 +51,7 @@ summary() {
     result="FAILED (exit $rc): $(ls "$dir" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' | head -1)"
   fi
   printf 'fuzz %-18s %10s execs in %ss, %s %s, corpus %s, %s\n' "$name" \
-    "${execs:-?}" "$seconds" "${cov:-cov: ?}" "${ft:-ft: ?}" "$corp" "$result"
+    "${execs:-?}" "$secs" "${cov:-cov: ?}" "${ft:-ft: ?}" "$corp" "$result"
   [[ $rc == 0 ]]
 }
 
