@@ -2,10 +2,12 @@
 # ns on a fresh Debian 12 machine, in one command:
 #   ./setup.sh run [--section.key=value ...]  install what is missing, build a
 #                                             Release nsd, run it on 127.0.0.1:8080
-#   ./setup.sh test                           install, build, run every test
-#                                             (then again under ASan+UBSan)
+#   ./setup.sh test                           install, build, run every test,
+#                                             fuzz each target briefly, then
+#                                             test again under ASan+UBSan
 # Both are idempotent: a second call installs nothing and rebuilds only what
-# changed. NS_TEST_SANITIZE=0 skips the sanitizer pass of `test`.
+# changed. NS_TEST_SANITIZE=0 skips the sanitizer pass of `test`,
+# NS_TEST_FUZZ=0 the fuzzing; NS_FUZZ_SECONDS (default 30) is each target's time.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,6 +20,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   python3 python3-aiosmtpd openssl
   gnuplot-nox
+  clang-14 libclang-rt-14-dev
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -68,6 +71,17 @@ case "$cmd" in
     install_missing
     build build Release -DNS_WERROR=ON
     run_tests build
+    if [[ ${NS_TEST_FUZZ:-1} != 0 ]]; then
+      # libFuzzer comes with clang; only the fuzz targets and the libraries
+      # they call are built (tests/fuzz/), with ASan+UBSan.
+      log "building build/fuzz (clang-14, libFuzzer)"
+      CXX=clang++-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug \
+        "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DNS_FUZZ=ON -DNS_WERROR=ON \
+        -DNS_BUILD_TESTS=OFF -DNS_BUILD_BENCH=OFF >/dev/null
+      cmake --build build/fuzz -j"$(nproc)" --target ns_fuzzers
+      log "fuzzing: ${NS_FUZZ_SECONDS:-30} s per target"
+      tests/fuzz/run.sh build/fuzz "${NS_FUZZ_SECONDS:-30}"
+    fi
     if [[ ${NS_TEST_SANITIZE:-1} != 0 ]]; then
       # -O1 -g1: sanitizers want some optimisation and line tables, and the
       # build stays short enough for CI.
@@ -78,7 +92,7 @@ case "$cmd" in
     fi
     ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

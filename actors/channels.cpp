@@ -154,6 +154,14 @@ uint64_t retry_after_ms(const std::string& header) {
   return at > now ? std::min<uint64_t>(at - now, 24ull * 3600 * 1000) : 0;
 }
 
+std::optional<uint64_t> whole_number(const json::value& v) {
+  json::error_code ec;
+  auto n = v.to_number<uint64_t>(ec);
+  if (ec)
+    return std::nullopt;
+  return n;
+}
+
 std::chrono::milliseconds call_timeout(const json::object& config,
                                        std::chrono::milliseconds fallback) {
   if (auto* t = config.if_contains("timeout_ms");

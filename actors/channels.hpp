@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -69,6 +70,10 @@ attempt_result status_failure(const http_outcome& out, std::string message);
 /// Parses Retry-After (delta-seconds or an HTTP date) into milliseconds,
 /// at most a day; 0 when absent, past or unreadable.
 uint64_t retry_after_ms(const std::string& header);
+
+/// `v` when it is a whole number >= 0 (2, 2.0), else nullopt. What a JSON
+/// answer or config holds is not trusted: to_number() would throw on 1.5.
+std::optional<uint64_t> whole_number(const boost::json::value& v);
 
 /// config.timeout_ms when it is a positive integer, else `fallback`.
 std::chrono::milliseconds call_timeout(const boost::json::object& config,

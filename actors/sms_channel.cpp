@@ -137,7 +137,7 @@ attempt_result sms_outcome(const http_outcome& out,
       list && list->is_array()) {
     status_ok = false;
     for (auto& s : list->get_array())
-      if (s.is_number() && s.to_number<unsigned>() == out.status)
+      if (whole_number(s) == out.status)
         status_ok = true;
   }
   if (status_ok) {

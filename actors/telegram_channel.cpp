@@ -22,9 +22,11 @@ const json::value* chat_id(const json::object& config,
 std::string hide(std::string text, const std::string& token) {
   if (token.empty())
     return text;
+  constexpr std::string_view mask = "***";
+  // Search on after the mask: a token the mask contains would match again.
   for (auto pos = text.find(token); pos != std::string::npos;
-       pos = text.find(token, pos))
-    text.replace(pos, token.size(), "***");
+       pos = text.find(token, pos + mask.size()))
+    text.replace(pos, token.size(), mask);
   return text;
 }
 
@@ -102,9 +104,9 @@ attempt_result telegram_outcome(const http_outcome& out,
   if (res.retryable && obj != nullptr)
     if (auto* p = obj->if_contains("parameters"); p && p->is_object())
       if (auto* ra = p->get_object().if_contains("retry_after");
-          ra && ra->is_number())
+          ra != nullptr && whole_number(*ra))
         res.retry_after_ms
-          = std::min<uint64_t>(ra->to_number<uint64_t>(), 24 * 3600) * 1000;
+          = std::min<uint64_t>(*whole_number(*ra), 24 * 3600) * 1000;
   return res;
 }
 

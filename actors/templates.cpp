@@ -61,8 +61,11 @@ public:
       missing_->push_back(name);
     return found;
   }
-  const mstch::data* get_partial(const std::string& name) const override {
-    return inner_.get_partial(name);
+  // No partials: Mustache would take a string of the job's data for one and
+  // render data as a template ("{{> x}}" with x = "{{> x}}" recursed until
+  // the stack overflowed). `{{> x}}` renders empty.
+  const mstch::data* get_partial(const std::string&) const override {
+    return nullptr;
   }
 
 private:

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <sstream>
 
 #include <unistd.h>
@@ -290,30 +291,8 @@ caf::error apply_file(options& opts, const std::string& path) {
   std::ifstream in{path};
   if (!in)
     return bad("cannot read config file '" + path + "'");
-  std::string raw;
-  std::string section;
-  size_t lineno = 0;
-  while (std::getline(in, raw)) {
-    ++lineno;
-    auto line = trim(raw);
-    auto origin = path + ":" + std::to_string(lineno);
-    if (line.empty() || line.front() == '#' || line.front() == ';')
-      continue;
-    if (line.front() == '[') {
-      if (line.back() != ']')
-        return bad("malformed section header at " + origin);
-      section = std::string{trim(line.substr(1, line.size() - 2))};
-      continue;
-    }
-    auto eq = line.find('=');
-    if (eq == std::string_view::npos)
-      return bad("expected 'key = value' at " + origin);
-    auto name = std::string{trim(line.substr(0, eq))};
-    auto key = section.empty() ? name : section + "." + name;
-    if (auto err = apply(opts, key, unquote(line.substr(eq + 1)), origin))
-      return err;
-  }
-  return {};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  return apply_config_text(opts, text, path);
 }
 
 std::vector<std::string> known_sections() {
@@ -418,6 +397,37 @@ bool split_host_port(std::string_view text, std::string& host, uint16_t& port) {
   host = std::string{h};
   port = static_cast<uint16_t>(n);
   return true;
+}
+
+caf::error apply_config_text(options& opts, std::string_view text,
+                             const std::string& origin) {
+  std::string section;
+  size_t lineno = 0;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    auto raw = text.substr(0, nl);
+    text
+      = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    ++lineno;
+    auto line = trim(raw);
+    auto where = origin + ":" + std::to_string(lineno);
+    if (line.empty() || line.front() == '#' || line.front() == ';')
+      continue;
+    if (line.front() == '[') {
+      if (line.back() != ']')
+        return bad("malformed section header at " + where);
+      section = std::string{trim(line.substr(1, line.size() - 2))};
+      continue;
+    }
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos)
+      return bad("expected 'key = value' at " + where);
+    auto name = std::string{trim(line.substr(0, eq))};
+    auto key = section.empty() ? name : section + "." + name;
+    if (auto err = apply(opts, key, unquote(line.substr(eq + 1)), where))
+      return err;
+  }
+  return {};
 }
 
 caf::error validate(options& opts) {

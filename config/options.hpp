@@ -121,6 +121,12 @@ caf::expected<load_result> load(const std::vector<std::string>& args,
 /// Same as load(), reading the process environment.
 caf::expected<load_result> load_from_process(int argc, char** argv);
 
+/// Applies the settings of a config file's `text` (INI: `[section]`,
+/// `key = value`, `#` comments) to `opts`; errors name `origin:line`. Pure:
+/// what --config=FILE does once the file is read.
+caf::error apply_config_text(options& opts, std::string_view text,
+                             const std::string& origin);
+
 /// Checks values that depend on each other and fills derived fields.
 caf::error validate(options& opts);
 

@@ -132,6 +132,47 @@ TEST(Sms, SuccessConditionIsConfigurable) {
             kind::failed);
 }
 
+// Found by tests/fuzz/provider_response_fuzz: a number that is not a whole
+// unsigned one (1.5, -1) in config.success_status or in Telegram's
+// parameters.retry_after threw from Boost.JSON's to_number, on the HTTP
+// client's thread, which ended nsd.
+TEST(Sms, SuccessStatusTakesOnlyWholeNumbers) {
+  auto cfg = obj(R"({"url":"http://gw","success_status":[1.5,-1,200]})");
+  EXPECT_EQ(sms_outcome(answer(200, ""), cfg).outcome, kind::succeeded);
+  EXPECT_EQ(sms_outcome(answer(201, ""), cfg).outcome, kind::failed);
+}
+
+TEST(Telegram, IgnoresARetryAfterThatIsNoWholeNumber) {
+  auto cfg = obj(R"({"bot_token":"123:secret"})");
+  for (auto ra : {"-1", "1.5", "1e300"}) {
+    auto r = telegram_outcome(
+      answer(429,
+             std::string{R"({"ok":false,"parameters":{"retry_after":)"} + ra
+               + "}}"),
+      cfg);
+    EXPECT_TRUE(r.retryable) << ra;
+    EXPECT_EQ(r.retry_after_ms, 0u) << ra;
+  }
+}
+
+// Found by tests/fuzz/provider_response_fuzz: the cut at 200 bytes split a
+// UTF-8 sequence, and the job's last_error went out as invalid UTF-8.
+TEST(Channels, ExcerptNeverSplitsACharacter) {
+  EXPECT_EQ(excerpt(std::string(199, 'a') + "\xc3\xa9 more"),
+            std::string(199, 'a'));
+  EXPECT_EQ(excerpt(std::string(198, 'a') + "\xc3\xa9 more"),
+            std::string(198, 'a') + "\xc3\xa9");
+  EXPECT_EQ(excerpt("line\r\nnext"), "line  next");
+}
+
+// hide() searched again where it had just written "***": a token that
+// "***" contains (a bot_token of "*") replaced itself for ever.
+TEST(Telegram, HidesATokenThatTheMaskContains) {
+  auto r = telegram_outcome(answer(400, R"({"description":"a*b"})"),
+                            obj(R"({"bot_token":"*"})"));
+  EXPECT_EQ(r.message, "telegram 400: a***b");
+}
+
 TEST(Mattermost, BuildsAndMaps) {
   auto call = mattermost_call(obj(R"({"url":"http://mm/hooks/x",
                                       "username":"ns"})"),

@@ -49,6 +49,19 @@ TEST(Templates, RendersVariablesSectionsAndLists) {
   EXPECT_EQ(*out, "Hi Ann (VIP): a b n=3");
 }
 
+// Found by tests/fuzz/template_fuzz: Mustache took a string of the job's
+// data for the partial `{{> x}}`, so data was rendered as a template (a
+// data value "{{> x}}" recursed until the stack overflowed).
+TEST(Templates, DataIsNeverRenderedAsAPartial) {
+  auto data = json::parse(R"({"x":"{{y}}","y":"Y"})");
+  auto out = render_mustache("a{{> x}}b", data, false);
+  ASSERT_TRUE(out) << message_of(out.error());
+  EXPECT_EQ(*out, "ab");
+  out = render_mustache("a{{> x}}b", json::parse(R"({"x":"{{> x}}"})"), false);
+  ASSERT_TRUE(out) << message_of(out.error());
+  EXPECT_EQ(*out, "ab");
+}
+
 TEST(Templates, EscapesHtmlOnlyWhenAsked) {
   auto data = json::parse(R"({"x":"<b>&\"'"})");
   EXPECT_EQ(*render_mustache("{{x}}", data, true), "&lt;b&gt;&amp;&quot;&#39;");

@@ -119,6 +119,23 @@ TEST(AdapterProtocol, ResultRoundTripAndChecks) {
     R"({"job_id":"a","outcome":"succeeded","credit":99999})", why));
 }
 
+// Found by tests/fuzz/adapter_frame_fuzz: the cut at 2000 bytes (message)
+// and 200 (name) split a two-byte character, and the text went on into
+// logs, the store and JSON answers as invalid UTF-8.
+TEST(AdapterProtocol, CutsNeverSplitACharacter) {
+  std::string why;
+  auto message = std::string(1999, 'a') + "\xc3\xa9";
+  auto r = proto::decode_result(
+    R"({"job_id":"a","outcome":"failed","message":")" + message + "\"}", why);
+  ASSERT_TRUE(r) << why;
+  EXPECT_EQ(r->message, std::string(1999, 'a'));
+  auto name = std::string(199, 'b') + "\xe2\x82\xac"; // a euro sign
+  auto h = proto::decode_hello(
+    R"({"protocol":1,"key":"k","credit":1,"name":")" + name + "\"}", why);
+  ASSERT_TRUE(h) << why;
+  EXPECT_EQ(h->name, std::string(199, 'b'));
+}
+
 TEST(AdapterProtocol, SmallMessages) {
   std::string why;
   auto c = proto::decode_credit(proto::encode(proto::credit{5}), why);
