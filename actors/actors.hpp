@@ -53,10 +53,11 @@ using adapter_actor = caf::typed_actor<
 /// about them, keeps one adapter actor per adapter, counts.
 using job_manager_actor = caf::typed_actor<
   caf::reacts_to<jobs_accepted>, caf::reacts_to<job_query>,
-  caf::reacts_to<stats_query>, caf::reacts_to<metrics_query>,
-  caf::reacts_to<adapter_changed>, caf::reacts_to<job_done>,
-  caf::reacts_to<job_transition>, caf::reacts_to<atom::tick>,
-  caf::reacts_to<atom::due>, caf::reacts_to<atom::persisted, std::string>,
+  caf::reacts_to<callbacks_query>, caf::reacts_to<stats_query>,
+  caf::reacts_to<metrics_query>, caf::reacts_to<adapter_changed>,
+  caf::reacts_to<job_done>, caf::reacts_to<job_transition>,
+  caf::reacts_to<atom::tick>, caf::reacts_to<atom::due>,
+  caf::reacts_to<atom::persisted, std::string>,
   caf::replies_to<atom::attach, std::string>::with<caf::actor>>;
 
 } // namespace ns

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <caf/send.hpp>
 
+#include "actors/callback_actor.hpp"
 #include "actors/channels.hpp"
 #include "actors/clock.hpp"
 #include "config/error.hpp"
@@ -34,6 +35,14 @@ store::retention job_retention(uint64_t keep_ms) {
     auto e = store::keys::parse_idempotency_value(value);
     return e
       && e->created_ms + job_ingest::idempotency_window_ms < clock::now_ms();
+  };
+  // A callback's outcome goes with its job: it ended no earlier. Pending
+  // ones (empty) are kept until they end.
+  out.callbacks = [keep_ms](std::string_view, std::string_view value) {
+    if (value.empty())
+      return false;
+    auto done = read_callback({}, value).done_ms;
+    return done != 0 && done + keep_ms < clock::now_ms();
   };
   return out;
 }

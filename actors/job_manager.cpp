@@ -129,11 +129,27 @@ std::vector<std::string> stored_callbacks(self_ptr self,
                                           const std::string& job_id) {
   std::vector<std::string> out;
   auto prefix = store::keys::callback_prefix(job_id);
+  // Empty: pending; delivered and failed ones are never sent again.
   (void)self->state.db->scan(store::cf::callbacks, prefix,
-                             [&](std::string_view key, std::string_view) {
-                               out.emplace_back(key.substr(prefix.size()));
+                             [&](std::string_view key, std::string_view value) {
+                               if (value.empty())
+                                 out.emplace_back(key.substr(prefix.size()));
                                return true;
                              });
+  return out;
+}
+
+/// Every callback of `job_id`, pending or done, in URL order.
+std::vector<callback_status> callbacks_of(self_ptr self,
+                                          const std::string& job_id) {
+  std::vector<callback_status> out;
+  auto prefix = store::keys::callback_prefix(job_id);
+  (void)self->state.db->scan(
+    store::cf::callbacks, prefix,
+    [&](std::string_view key, std::string_view value) {
+      out.push_back(read_callback(key.substr(prefix.size()), value));
+      return true;
+    });
   return out;
 }
 
@@ -302,6 +318,32 @@ void accept(self_ptr self, job_record job) {
   spawn_job(self, std::move(job), std::move(cbs));
 }
 
+/// Subscribes to a final job: its callback goes out now, once. The pending
+/// record is written here, before the callback can write its outcome, so
+/// that it never overwrites one; a URL already subscribed is left as it is.
+void subscribe_final(self_ptr self, job_record rec, const job_query& q) {
+  auto& st = self->state;
+  auto key = store::keys::callback(rec.id, q.callback_url);
+  if (auto known = st.db->get(store::cf::callbacks, key);
+      known && known->has_value()) {
+    q.reply(std::move(rec));
+    return;
+  }
+  store::write_batch batch;
+  batch.put(store::cf::callbacks, key, {});
+  auto ok = st.ctx->commit->submit(
+    std::move(batch), [reply = q.reply, answer = rec](const caf::error& err) {
+      reply(err ? caf::expected<job_record>{err}
+                : caf::expected<job_record>{answer});
+    });
+  if (!ok) {
+    q.reply(
+      make_error(ec::overloaded, "the store is not keeping up; try again"));
+    return;
+  }
+  start_callbacks(self, rec, {q.callback_url});
+}
+
 /// Answers a query about a job that has no actor: read it from the store.
 void answer_from_store(self_ptr self, const job_query& q) {
   auto& st = self->state;
@@ -341,10 +383,11 @@ void answer_from_store(self_ptr self, const job_query& q) {
       // A resting job reads its callbacks from the store when it gets an
       // actor; a final one gets its callback now.
       if (is_final(rec->state))
-        start_callbacks(self, *rec, {q.callback_url});
-      else
+        subscribe_final(self, std::move(*rec), q);
+      else {
         st.new_callbacks[rec->id].push_back(q.callback_url);
-      q.reply(std::move(*rec));
+        q.reply(std::move(*rec));
+      }
       return;
   }
 }
@@ -482,9 +525,11 @@ caf::expected<recovery> recover_jobs(const store::db& db, uint64_t max_live) {
   if (failure)
     return failure;
   err = db.scan(
-    store::cf::callbacks, "", [&](std::string_view key, std::string_view) {
+    store::cf::callbacks, "",
+    [&](std::string_view key, std::string_view value) {
       auto sep = key.find('\0');
-      if (sep == std::string_view::npos)
+      // Not empty: delivered or given up before the restart.
+      if (sep == std::string_view::npos || !value.empty())
         return true;
       auto id = std::string{key.substr(0, sep)};
       auto url = std::string{key.substr(sep + 1)};
@@ -617,6 +662,9 @@ job_manager(self_ptr self, std::shared_ptr<job_context> ctx,
               fail);
           return;
       }
+    },
+    [self](callbacks_query& q) {
+      q.reply(callbacks_of(self, q.job_id));
     },
     [self](const stats_query& q) {
       q.reply(stats_json(self));

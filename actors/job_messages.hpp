@@ -41,6 +41,24 @@ struct job_query {
   reply_fn<job_record> reply;
 };
 
+/// One result callback of a job as GET shows it. Pending until delivered or
+/// given up ("failed").
+struct callback_status {
+  std::string url;
+  std::string state = "pending";
+  uint32_t attempts = 0;
+  std::string last_error;
+  /// When it was delivered or given up (0 while pending): retention.
+  uint64_t done_ms = 0;
+};
+
+/// The result callbacks of one job, in URL order (GET /v1/jobs/{id}, after
+/// the job_query that checked ownership).
+struct callbacks_query {
+  std::string job_id;
+  std::function<void(std::vector<callback_status>)> reply;
+};
+
 /// The admin asks for counters (GET /v1/stats).
 struct stats_query {
   std::function<void(std::string json)> reply;
@@ -186,6 +204,7 @@ struct retry_decision {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::jobs_accepted)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::job_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::callbacks_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::stats_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::metrics_query)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(ns::adapter_changed)

@@ -44,6 +44,19 @@ json::object job_json(const job_record& job) {
   return o;
 }
 
+json::array callbacks_json(const std::vector<callback_status>& cbs) {
+  json::array out;
+  for (auto& c : cbs)
+    out.push_back(
+      json::object{{"url", c.url},
+                   {"state", c.state},
+                   {"attempts", c.attempts},
+                   {"last_error",
+                    c.last_error.empty() ? json::value(nullptr)
+                                         : json::value(c.last_error)}});
+  return out;
+}
+
 std::string delivery_json(const job_record& job) {
   // Params are spliced in as validated text: no re-serialization per attempt.
   json::object head;

@@ -346,12 +346,22 @@ void handle_job_route(const api_context& ctx, rate_limiter& limiter,
       routes.submit_batch(client, req, std::move(respond));
       return;
     case endpoint::get_job:
-      routes.query(job_query_kind::get, r.param, client, {},
-                   [respond](caf::expected<job_record> rec) {
-                     if (!rec)
-                       return respond(error_response(rec.error()));
-                     respond(json_response(200, job_json(*rec)));
-                   });
+      routes.query(
+        job_query_kind::get, r.param, client, {},
+        [respond, jobs = ctx.jobs](caf::expected<job_record> rec) {
+          if (!rec)
+            return respond(error_response(rec.error()));
+          // Ownership is checked: now its callbacks, from the same store.
+          auto id = rec->id;
+          caf::anon_send(
+            jobs,
+            callbacks_query{std::move(id),
+                            [respond, shown = job_json(*rec)](
+                              std::vector<callback_status> cbs) mutable {
+                              shown["callbacks"] = callbacks_json(cbs);
+                              respond(json_response(200, shown));
+                            }});
+        });
       return;
     case endpoint::cancel_job:
       routes.query(job_query_kind::cancel, r.param, client, {},
@@ -377,8 +387,12 @@ void handle_job_route(const api_context& ctx, rate_limiter& limiter,
           if (!rec)
             return respond(error_response(rec.error()));
           json::object body{{"job_id", rec->id}, {"callback_url", url}};
-          // Kept even for a final job whose callback is already under way:
-          // should nsd stop first, the callback is sent after the restart.
+          // The manager recorded a final job's callback (or found it
+          // subscribed already) before answering.
+          if (is_final(rec->state))
+            return respond(json_response(201, body));
+          // Kept while the job runs: should nsd stop before the callback
+          // is delivered, it is sent after the restart.
           store::write_batch batch;
           batch.put(store::cf::callbacks, store::keys::callback(rec->id, url),
                     {});

@@ -247,6 +247,7 @@ struct db::impl {
   uint64_t resume_free_bytes = 0;
   std::unique_ptr<drop_filter> jobs_filter;
   std::unique_ptr<drop_filter> idempotency_filter;
+  std::unique_ptr<drop_filter> callbacks_filter;
   std::unique_ptr<rocksdb::DB> rdb;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
 
@@ -306,6 +307,9 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
   if (filters.idempotency)
     st->idempotency_filter = std::make_unique<drop_filter>(
       std::move(filters.idempotency), "ns.idempotency.window");
+  if (filters.callbacks)
+    st->callbacks_filter = std::make_unique<drop_filter>(
+      std::move(filters.callbacks), "ns.callbacks.retention");
   // Files untouched for a day are compacted anyway, so retention applies
   // even when nothing new is written.
   cf_opts.periodic_compaction_seconds = 24 * 3600;
@@ -316,6 +320,8 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
       o.compaction_filter = st->jobs_filter.get();
     else if (std::string_view{name} == "idempotency")
       o.compaction_filter = st->idempotency_filter.get();
+    else if (std::string_view{name} == "callbacks")
+      o.compaction_filter = st->callbacks_filter.get();
     descs.emplace_back(name, o);
   }
   for (auto& name : existing) {

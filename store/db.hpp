@@ -68,6 +68,7 @@ using drop_fn
 struct retention {
   drop_fn jobs;
   drop_fn idempotency;
+  drop_fn callbacks;
 };
 
 /// The RocksDB database of one node. Nothing outside store/ sees RocksDB.

@@ -91,6 +91,7 @@ counting_manager(job_manager_actor::pointer, std::shared_ptr<finish_line> fl) {
   return {
     [](jobs_accepted&) {},
     [](job_query&) {},
+    [](callbacks_query&) {},
     [](const stats_query&) {},
     [](const metrics_query&) {},
     [](const adapter_changed&) {},

@@ -72,6 +72,7 @@ job_manager_actor::behavior_type fake_manager(job_manager_actor::pointer,
   return {
     [](jobs_accepted&) {},
     [](job_query&) {},
+    [](callbacks_query&) {},
     [](const stats_query&) {},
     [](const metrics_query&) {},
     [](const adapter_changed&) {},

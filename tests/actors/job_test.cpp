@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "actors/callback_actor.hpp"
 #include "actors/clock.hpp"
 #include "actors/job.hpp"
 #include "actors/job_ingest.hpp"
@@ -254,4 +255,27 @@ TEST(JobRetention, DropsOnlyFinishedJobsPastRetention) {
   auto fresh = store::keys::idempotency_value(now - 1000, "n1-x");
   EXPECT_TRUE(filters.idempotency("k", old));
   EXPECT_FALSE(filters.idempotency("k", fresh));
+}
+
+TEST(JobRetention, DropsOnlyDoneCallbacksPastRetention) {
+  auto filters = job_retention(60'000);
+  auto now = clock::now_ms();
+  callback_status done{"http://x/", "delivered", 1, {}, now - 120'000};
+  EXPECT_TRUE(filters.callbacks("k", callback_value(done)));
+  done.done_ms = now - 1'000;
+  EXPECT_FALSE(filters.callbacks("k", callback_value(done)));
+  EXPECT_FALSE(filters.callbacks("k", "")); // pending: kept until it ends
+}
+
+TEST(CallbackValue, ReadsBackWhatWasStored) {
+  callback_status done{"", "failed", 3, "HTTP 404", 42};
+  auto back = read_callback("http://x/cb", callback_value(done));
+  EXPECT_EQ(back.url, "http://x/cb");
+  EXPECT_EQ(back.state, "failed");
+  EXPECT_EQ(back.attempts, 3u);
+  EXPECT_EQ(back.last_error, "HTTP 404");
+  EXPECT_EQ(back.done_ms, 42u);
+  EXPECT_EQ(read_callback("u", "").state, "pending");
+  // Unreadable but not empty: done, so never sent again.
+  EXPECT_EQ(read_callback("u", "garbage").state, "failed");
 }

@@ -55,6 +55,17 @@ class CallbackPolicyCase(unittest.TestCase):
     def localhost_url(self, path):
         return "http://localhost:%d%s" % (self.cb.port, path)
 
+    def callbacks_settled(self, job_id):
+        """The job's `callbacks` once none is pending any more."""
+        def settled():
+            job = self.expect(200, "GET", "/v1/jobs/" + job_id,
+                              api_key=self.key)
+            cbs = job.get("callbacks")
+            return cbs if cbs and all(c["state"] != "pending"
+                                      for c in cbs) else None
+        wait_until(settled, 5.0, what="callbacks of %s settled" % job_id)
+        return settled()
+
 
 class DefaultPolicyTests(CallbackPolicyCase):
 
@@ -102,6 +113,34 @@ class DefaultPolicyTests(CallbackPolicyCase):
         self.assertIn("a loopback address", self.node.log())
         self.assertEqual(self.cb.count(), 0, self.cb.all())
 
+    def test_refused_callback_shows_failed_with_its_reason(self):
+        url = self.localhost_url("/done")
+        job_id = self.submit(callback_url=url)
+        self.wait_succeeded(job_id)
+        cbs = self.callbacks_settled(job_id)
+        self.assertEqual(len(cbs), 1, cbs)
+        self.assertEqual(cbs[0]["url"], url)
+        self.assertEqual(cbs[0]["state"], "failed")
+        self.assertEqual(cbs[0]["attempts"], 1)
+        self.assertIn("address not allowed: localhost resolves to",
+                      cbs[0]["last_error"])
+        self.assertIn("a loopback address", cbs[0]["last_error"])
+        # Subscribing the same URL again neither re-sends nor forgets it.
+        self.expect(201, "POST", "/v1/notifications",
+                    {"job_id": job_id, "callback_url": url},
+                    api_key=self.key)
+        self.assertEqual(self.node.stop(), 0)
+        self.node.restart()
+        cbs = self.expect(200, "GET", "/v1/jobs/" + job_id,
+                          api_key=self.key)["callbacks"]
+        self.assertEqual([c["state"] for c in cbs], ["failed"])
+        self.assertEqual(self.cb.count(), 0, self.cb.all())
+
+    def test_a_job_without_callbacks_lists_none(self):
+        job_id = self.submit()
+        job = self.expect(200, "GET", "/v1/jobs/" + job_id, api_key=self.key)
+        self.assertEqual(job["callbacks"], [])
+
 
 class AllowedLoopbackTests(CallbackPolicyCase):
 
@@ -116,6 +155,28 @@ class AllowedLoopbackTests(CallbackPolicyCase):
         self.cb.wait_for(1, path="/named")
         self.assertEqual([r.job_id for r in self.cb.all("/literal")], [literal])
         self.assertEqual([r.job_id for r in self.cb.all("/named")], [named])
+
+    def test_delivered_callback_is_shown_and_not_sent_again(self):
+        url = self.localhost_url("/named")
+        job_id = self.submit(callback_url=url)
+        self.cb.wait_for(1, path="/named")
+        cbs = self.callbacks_settled(job_id)
+        self.assertEqual(cbs, [{"url": url, "state": "delivered",
+                                "attempts": 1, "last_error": None}])
+        # The callback body is the job as it was, without this list.
+        self.assertNotIn("callbacks", self.cb.all("/named")[0].json)
+        self.assertEqual(self.node.stop(), 0)
+        self.node.restart()
+        job = self.expect(200, "GET", "/v1/jobs/" + job_id, api_key=self.key)
+        self.assertEqual([c["state"] for c in job["callbacks"]], ["delivered"])
+        self.expect(201, "POST", "/v1/notifications",
+                    {"job_id": job_id, "callback_url": url},
+                    api_key=self.key)
+        self.assertEqual(self.node.stop(), 0)
+        self.node.restart()
+        job = self.expect(200, "GET", "/v1/jobs/" + job_id, api_key=self.key)
+        self.assertEqual([c["state"] for c in job["callbacks"]], ["delivered"])
+        self.assertEqual(self.cb.count("/named"), 1, self.cb.all())
 
     def test_ranges_outside_the_allow_list_stay_refused(self):
         for url in ("http://[::1]:%d/" % self.cb.port,
