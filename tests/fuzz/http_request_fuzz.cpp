@@ -62,12 +62,14 @@ void check_route(const route_result& r) {
 }
 
 void parse_body(endpoint ep, std::string_view body, std::string idem) {
+  // nsd's default: client callback URLs may reach public addresses only.
+  static const address_policy callbacks;
   switch (ep) {
     case endpoint::submit_job:
-      check_job(parse_job(body, std::move(idem)));
+      check_job(parse_job(body, std::move(idem), callbacks));
       return;
     case endpoint::submit_batch: {
-      auto items = parse_job_batch(body);
+      auto items = parse_job_batch(body, callbacks);
       if (!items)
         return check_error(items.error());
       fuzz::check(items->size() <= max_batch_jobs, "batch over the limit");
@@ -76,7 +78,7 @@ void parse_body(endpoint ep, std::string_view body, std::string idem) {
       return;
     }
     case endpoint::subscribe: {
-      auto n = parse_notification(body);
+      auto n = parse_notification(body, callbacks);
       if (n)
         fuzz::check(valid_callback_url(n->callback_url),
                     "accepted callback_url must be valid", n->callback_url);
