@@ -5,10 +5,11 @@ cannot hold every slot of http.max_connections for the long read timeout."""
 
 import os
 import socket
+import subprocess
 import time
 import unittest
 
-from nsd import Nsd, clean_up_after, wait_until
+from nsd import NSD_BIN, Nsd, clean_up_after, wait_until
 
 # Descriptors nsd gets in the descriptor test: its own (RocksDB, ZeroMQ,
 # epoll, eventfds: about 40) and a few dozen connections.
@@ -65,7 +66,20 @@ class LimitedNsd(Nsd):
                 "--"] + super().argv()
 
 
+def sanitizer_build(binary):
+    """Whether `binary` links the ASan/UBSan runtime."""
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True)
+    return "libasan" in out.stdout or "libubsan" in out.stdout
+
+
 class DescriptorExhaustion(unittest.TestCase):
+    # UBSan's vptr check probes memory through a pipe(); at the descriptor
+    # limit that pipe cannot be made, and the check then reports every
+    # virtual call as an "invalid vptr" and aborts (sanitizer_common's
+    # IsAccessibleMemoryRange). A property of the sanitizer runtime, not of
+    # nsd: this test runs in the Release pass of ./setup.sh test.
+    @unittest.skipIf(sanitizer_build(NSD_BIN),
+                     "UBSan's vptr check needs free descriptors itself")
     def test_accept_backs_off_when_descriptors_run_out(self):
         node = LimitedNsd(FD_LIMIT)
         clean_up_after(self, node)
