@@ -867,7 +867,7 @@ def scenario_diskfull(opt, out_dir):
         rep.status = "skipped"
         rep.note("skipped: mounting a tmpfs needs root")
         return [rep]
-    variants = {"default": [],
+    variants = {"default": [], "debug": ["--log.level=debug"],
                 "write_buffer_1MiB": ["--store.write_buffer_bytes=1MiB"]}
     out = []
     for name in opt.diskfull_variants.split(","):
@@ -1217,7 +1217,8 @@ def main():
     g.add_argument("--diskfull-variants", default="default,write_buffer_1MiB",
                    help="nsd settings to run it with: default (nsd's "
                    "defaults), write_buffer_1MiB (store.write_buffer_bytes="
-                   "1MiB); default both")
+                   "1MiB), debug (defaults with log.level=debug: every resume "
+                   "attempt in nsd's log); default the first two")
     g = ap.add_argument_group("fds")
     g.add_argument("--fds-limit", type=int, default=256,
                    help="nsd's RLIMIT_NOFILE (default 256)")

@@ -1,5 +1,6 @@
 #include "store/db.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdarg>
@@ -12,14 +13,20 @@
 #include <rocksdb/env.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
+#include <rocksdb/transaction_log.h>
 #include <rocksdb/write_batch.h>
 
 #include "config/error.hpp"
 #include "config/log.hpp"
+#include "config/log_throttle.hpp"
 
 namespace ns::store {
 
 namespace {
+
+/// Room beyond the memtables' contents that a resume needs: a new MANIFEST,
+/// a new WAL, the OPTIONS file.
+constexpr uint64_t resume_margin_bytes = 4u << 20;
 
 constexpr const char* cf_names[cf_count] = {
   "default", // RocksDB's kDefaultColumnFamilyName
@@ -243,8 +250,6 @@ struct db::impl {
   std::string path;
   std::shared_ptr<health> state;
   rocksdb::Env* env = nullptr;
-  /// Free bytes needed before a resume is tried (see resume()).
-  uint64_t resume_free_bytes = 0;
   std::unique_ptr<drop_filter> jobs_filter;
   std::unique_ptr<drop_filter> idempotency_filter;
   std::unique_ptr<drop_filter> callbacks_filter;
@@ -334,7 +339,6 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
   st->path = opts.path;
   st->state = std::make_shared<health>(opts.path);
   st->env = db_opts.env;
-  st->resume_free_bytes = 2 * opts.write_buffer_bytes.value + (4u << 20);
   db_opts.listeners.push_back(std::make_shared<fault_listener>(st->state));
   rocksdb::DB* raw = nullptr;
   auto status
@@ -460,16 +464,47 @@ std::string db::fault() const {
   return impl_->state->reason();
 }
 
+namespace {
+
+/// What a flush of every memtable writes, at most: the smaller of the
+/// memtables' arenas (which count their own overhead) and the WAL files not
+/// yet flushed (which hold those same writes, uncompressed). Not the
+/// memtables' configured capacity, which may exceed a small filesystem whole.
+uint64_t unflushed_bytes(rocksdb::DB& rdb) {
+  uint64_t in_memtables = 0;
+  rdb.GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables",
+                               &in_memtables);
+  rocksdb::VectorLogPtr wals;
+  if (!rdb.GetSortedWalFiles(wals).ok())
+    return in_memtables;
+  uint64_t in_wals = 0;
+  for (auto& f : wals)
+    if (f->Type() == rocksdb::kAliveLogFile)
+      in_wals += f->SizeFileBytes();
+  return std::min(in_memtables, in_wals);
+}
+
+} // namespace
+
 caf::error db::resume() {
   // A resume flushes every memtable and writes a new MANIFEST. One that
   // runs out of space halfway may fail a memtable switch, which RocksDB
   // counts as fatal: only a reopen clears that. So wait for room first.
+  auto need = unflushed_bytes(*impl_->rdb) + resume_margin_bytes;
   uint64_t free = 0;
-  if (impl_->env->GetFreeSpace(impl_->path, &free).ok()
-      && free < impl_->resume_free_bytes)
+  if (impl_->env->GetFreeSpace(impl_->path, &free).ok() && free < need) {
+    // The operator freed some space, maybe not enough: say how much is.
+    static log::throttle waiting{std::chrono::seconds(60)};
+    if (uint64_t n = 0; free > 0 && waiting.admit(n))
+      log::warning() << "store: resuming writes waits for room: "
+                     << (free >> 20) << " MiB free on the filesystem of "
+                     << "store.path, " << ((need >> 20) + 1)
+                     << " MiB needed (the memtables to write out, plus "
+                     << (resume_margin_bytes >> 20) << " MiB)";
     return make_error(ec::store_failure,
                       std::to_string(free) + " bytes free, waiting for "
-                        + std::to_string(impl_->resume_free_bytes));
+                        + std::to_string(need));
+  }
   auto gen = impl_->state->generation();
   auto status = impl_->rdb->Resume();
   if (!status.ok()) {
