@@ -5,19 +5,13 @@
 
 #include <arpa/inet.h>
 
+#include "config/text.hpp"
+
 namespace ns::config {
 
 namespace {
 
 constexpr unsigned v4_offset = 96; // bits of the ::ffff:0:0/96 prefix
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool is_v4_mapped(const ip_bytes& a) {
   for (size_t i = 0; i < 10; ++i)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/error.hpp"
+#include "config/text.hpp"
 
 extern char** environ;
 
@@ -19,14 +20,6 @@ namespace ns::config {
 namespace {
 
 // -- value parsing and printing, one overload per option type ----------------
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool parse_u64(std::string_view text, uint64_t& out) {
   if (text.empty())
