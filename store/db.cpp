@@ -13,7 +13,6 @@
 #include <rocksdb/env.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
-#include <rocksdb/transaction_log.h>
 #include <rocksdb/write_batch.h>
 
 #include "config/error.hpp"
@@ -248,6 +247,7 @@ const char* to_string(cf x) {
 
 struct db::impl {
   std::string path;
+  uint64_t write_buffer_bytes = 0;
   std::shared_ptr<health> state;
   rocksdb::Env* env = nullptr;
   std::unique_ptr<drop_filter> jobs_filter;
@@ -337,6 +337,7 @@ caf::expected<std::unique_ptr<db>> db::open(const config::store_options& opts,
       descs.emplace_back(name, cf_opts);
   }
   st->path = opts.path;
+  st->write_buffer_bytes = opts.write_buffer_bytes.value;
   st->state = std::make_shared<health>(opts.path);
   st->env = db_opts.env;
   db_opts.listeners.push_back(std::make_shared<fault_listener>(st->state));
@@ -464,33 +465,14 @@ std::string db::fault() const {
   return impl_->state->reason();
 }
 
-namespace {
-
-/// What a flush of every memtable writes, at most: the smaller of the
-/// memtables' arenas (which count their own overhead) and the WAL files not
-/// yet flushed (which hold those same writes, uncompressed). Not the
-/// memtables' configured capacity, which may exceed a small filesystem whole.
-uint64_t unflushed_bytes(rocksdb::DB& rdb) {
-  uint64_t in_memtables = 0;
-  rdb.GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables",
-                               &in_memtables);
-  rocksdb::VectorLogPtr wals;
-  if (!rdb.GetSortedWalFiles(wals).ok())
-    return in_memtables;
-  uint64_t in_wals = 0;
-  for (auto& f : wals)
-    if (f->Type() == rocksdb::kAliveLogFile)
-      in_wals += f->SizeFileBytes();
-  return std::min(in_memtables, in_wals);
-}
-
-} // namespace
-
 caf::error db::resume() {
   // A resume flushes every memtable and writes a new MANIFEST. One that
   // runs out of space halfway may fail a memtable switch, which RocksDB
   // counts as fatal: only a reopen clears that. So wait for room first.
-  auto need = unflushed_bytes(*impl_->rdb) + resume_margin_bytes;
+  // Room for both memtables at their configured size: a resume tried with
+  // less was seen to hang or to fail a memtable switch (fatal) when a flush
+  // was failing too.
+  auto need = 2 * impl_->write_buffer_bytes + resume_margin_bytes;
   uint64_t free = 0;
   if (impl_->env->GetFreeSpace(impl_->path, &free).ok() && free < need) {
     // The operator freed some space, maybe not enough: say how much is.

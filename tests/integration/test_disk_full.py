@@ -108,6 +108,12 @@ class DiskFullTests(unittest.TestCase):
 
     # -- the tests ---------------------------------------------------------
 
+    # Flaky here (about half the runs on 2026-12-07): RocksDB 7.8's
+    # DB::Resume() can hang in DBImpl::WaitForFlushMemTables after a WAL
+    # write failed on a full disk (gdb: ns.commit inside ResumeImpl ->
+    # FlushMemTable), so nsd stays not ready until restarted. Left open in
+    # issue 15; tests/store/disk_full_test.cpp covers the resume cycle.
+    @unittest.skip("RocksDB 7.8 Resume() can hang after a WAL write error")
     def test_refuses_while_full_and_recovers_on_its_own(self):
         node = self.node().start()
         key = self.setup_client(node)
